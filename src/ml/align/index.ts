@@ -1,0 +1,2 @@
+export * from './transform';
+export { warpFaces, pyramidLevel } from './warp';

@@ -1,0 +1,51 @@
+// VGGFace2 MobileNet ("faceres" of HSE / A. Savchenko, converted to a tfjs graph model by vladmandic/human).
+// The identity descriptor is the 1024-d global average pool of the MobileNet backbone; the age/gender heads
+// that follow it are never run.
+import * as tf from '@tensorflow/tfjs-core';
+import { loadGraphModel, type GraphModel } from '@tensorflow/tfjs-converter';
+import { readModelIndex, readVerified } from '../../assets';
+import type { AssetReader } from '../../types';
+import type { FaceEmbedder } from '../embedder';
+import { VGGFACE2_MOBILENET_INFO } from './info';
+
+export { VGGFACE2_MOBILENET_INFO };
+
+const DESCRIPTOR_NODE = 'global_pooling/Mean';
+/** Keras VGGFace/caffe convention the network was trained with: BGR, minus these per-channel means. */
+export const BGR_MEAN = [103.939, 116.779, 123.68] as const;
+
+/** RGB 0..255 faces -> the network's input (BGR, mean-subtracted). */
+export function preprocessVggface2(faces: tf.Tensor4D): tf.Tensor4D {
+  return tf.tidy(() => tf.sub(tf.reverse(faces, -1), tf.tensor1d([...BGR_MEAN])));
+}
+
+async function loadVerifiedGraphModel(read: AssetReader, id: string): Promise<GraphModel> {
+  const index = await readModelIndex(read);
+  const entry = index.models[id];
+  if (!entry) throw new Error(`model "${id}" is not in the model index`);
+  const modelJson = JSON.parse(new TextDecoder().decode(await readVerified(read, entry, 'model.json'))) as tf.io.ModelJSON;
+  const artifacts = await tf.io.getModelArtifactsForJSON(modelJson, async (manifest) => {
+    const specs = manifest.flatMap((group) => group.weights);
+    const buffers = await Promise.all(manifest.flatMap((group) => group.paths.map((p) => readVerified(read, entry, p))));
+    return [specs, tf.io.concatenateArrayBuffers(buffers)];
+  });
+  return loadGraphModel({ load: async () => artifacts });
+}
+
+export async function createVggface2Mobilenet(readAsset: AssetReader): Promise<FaceEmbedder> {
+  const model = await loadVerifiedGraphModel(readAsset, VGGFACE2_MOBILENET_INFO.id);
+  const { inputSize, dim } = VGGFACE2_MOBILENET_INFO;
+  return {
+    info: VGGFACE2_MOBILENET_INFO,
+    async embed(faces) {
+      const [n, h, w, c] = faces.shape;
+      if (h !== inputSize || w !== inputSize || c !== 3) throw new Error(`expected [n, ${inputSize}, ${inputSize}, 3], got [${faces.shape}]`);
+      if (n === 0) return [];
+      const descriptors = tf.tidy(() => model.execute(preprocessVggface2(faces), DESCRIPTOR_NODE) as tf.Tensor2D);
+      const values = (await descriptors.data()) as Float32Array;
+      descriptors.dispose();
+      return Array.from({ length: n }, (_, i) => values.slice(i * dim, (i + 1) * dim));
+    },
+    dispose: () => model.dispose(),
+  };
+}
