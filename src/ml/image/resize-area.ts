@@ -1,0 +1,231 @@
+// cv2.resize(..., interpolation=INTER_AREA) reproduced operation by operation, for interleaved
+// H x W x C images. MTCNN's reference (ipazc) resizes its pyramid (uint8) and its R/O-Net patches
+// (float64) this way, and detections hinge on exact pixel values (thresholds, np.fix), so the
+// order of float operations and the float32 weights of OpenCV 4.x are kept on purpose:
+//  * shrinking on both axes: area averaging (integer ratios take OpenCV's "fast" block average);
+//  * growing on either axis: OpenCV's linear interpolation with area-style weights.
+// uint8 work is done in float32 (Math.fround) and rounded half-to-even, as OpenCV's cvRound does.
+
+export type PixelArray = Uint8Array | Float64Array;
+
+const f32 = Math.fround;
+
+/** cvRound + saturate_cast<uchar>: round half to even, clamp to [0, 255]. */
+export function saturateU8(value: number): number {
+  let rounded = Math.round(value);
+  if (rounded - value === 0.5 && rounded % 2 !== 0) rounded -= 1;
+  return rounded < 0 ? 0 : rounded > 255 ? 255 : rounded;
+}
+
+interface AreaTab {
+  source: Int32Array;
+  dest: Int32Array;
+  alpha: Float64Array;
+  length: number;
+}
+
+/** OpenCV's computeResizeAreaTab: which source cells feed each destination cell, with float weights. */
+function areaTab(sourceSize: number, destSize: number, channels: number, scale: number): AreaTab {
+  const capacity = sourceSize * 2 + destSize * 2;
+  const tab: AreaTab = {
+    source: new Int32Array(capacity),
+    dest: new Int32Array(capacity),
+    alpha: new Float64Array(capacity),
+    length: 0,
+  };
+  const push = (d: number, s: number, a: number) => {
+    tab.dest[tab.length] = d * channels;
+    tab.source[tab.length] = s * channels;
+    tab.alpha[tab.length++] = f32(a);
+  };
+  for (let d = 0; d < destSize; d++) {
+    const from = d * scale;
+    const to = from + scale;
+    const cellWidth = Math.min(scale, sourceSize - from);
+    let first = Math.ceil(from);
+    const last = Math.min(Math.floor(to), sourceSize - 1);
+    first = Math.min(first, last);
+    if (first - from > 1e-3) push(d, first - 1, (first - from) / cellWidth);
+    for (let s = first; s < last; s++) push(d, s, 1.0 / cellWidth);
+    if (to - last > 1e-3) push(d, last, Math.min(Math.min(to - last, 1), cellWidth) / cellWidth);
+  }
+  return tab;
+}
+
+function resizeAreaGeneral<T extends PixelArray>(
+  src: T, sw: number, sh: number, dst: T, dw: number, dh: number, cn: number, scaleX: number, scaleY: number,
+): void {
+  const u8 = src instanceof Uint8Array;
+  const xtab = areaTab(sw, dw, cn, scaleX);
+  const ytab = areaTab(sh, dh, 1, scaleY);
+  const rowLength = dw * cn;
+  const buf = new Float64Array(rowLength);
+  const sum = new Float64Array(rowLength);
+  const store = (dy: number) => {
+    const offset = dy * rowLength;
+    for (let i = 0; i < rowLength; i++) dst[offset + i] = u8 ? saturateU8(sum[i]) : sum[i];
+  };
+  let previousDy = ytab.dest[0];
+  for (let j = 0; j < ytab.length; j++) {
+    const beta = ytab.alpha[j];
+    const dy = ytab.dest[j];
+    const rowOffset = ytab.source[j] * sw * cn;
+    buf.fill(0);
+    for (let k = 0; k < xtab.length; k++) {
+      const s = rowOffset + xtab.source[k];
+      const d = xtab.dest[k];
+      const alpha = xtab.alpha[k];
+      for (let c = 0; c < cn; c++) {
+        buf[d + c] = u8 ? f32(buf[d + c] + f32(src[s + c] * alpha)) : buf[d + c] + src[s + c] * alpha;
+      }
+    }
+    if (dy !== previousDy) {
+      store(previousDy);
+      for (let i = 0; i < rowLength; i++) sum[i] = u8 ? f32(beta * buf[i]) : beta * buf[i];
+      previousDy = dy;
+    } else {
+      for (let i = 0; i < rowLength; i++) sum[i] = u8 ? f32(sum[i] + f32(beta * buf[i])) : sum[i] + beta * buf[i];
+    }
+  }
+  store(previousDy);
+}
+
+/** OpenCV's resizeAreaFast_: integer shrink ratios average whole blocks (2x2 uint8 rounds with +2 >> 2). */
+function resizeAreaFast<T extends PixelArray>(
+  src: T, sw: number, sh: number, dst: T, dw: number, dh: number, cn: number, ix: number, iy: number,
+): void {
+  const u8 = src instanceof Uint8Array;
+  const area = ix * iy;
+  const scale = f32(1 / area);
+  const srcStep = sw * cn;
+  const offsets = new Int32Array(area);
+  for (let sy = 0, k = 0; sy < iy; sy++) for (let sx = 0; sx < ix; sx++) offsets[k++] = sy * srcStep + sx * cn;
+  const fullWidth = Math.floor(sw / ix) * cn;
+  const rowLength = dw * cn;
+  const halfAndHalf = u8 && ix === 2 && iy === 2;
+  for (let dy = 0; dy < dh; dy++) {
+    const out = dy * rowLength;
+    const sy0 = dy * iy;
+    if (sy0 >= sh) {
+      dst.fill(0, out, out + rowLength);
+      continue;
+    }
+    const w = sy0 + iy <= sh ? fullWidth : 0;
+    let dx = 0;
+    for (; dx < w; dx++) {
+      const channel = dx % cn;
+      const base = sy0 * srcStep + ((dx - channel) / cn) * ix * cn + channel;
+      if (halfAndHalf) {
+        dst[out + dx] = (src[base] + src[base + cn] + src[base + srcStep] + src[base + srcStep + cn] + 2) >> 2;
+        continue;
+      }
+      let total = 0;
+      let k = 0;
+      for (; k <= area - 4; k += 4) {
+        total += src[base + offsets[k]] + src[base + offsets[k + 1]] + src[base + offsets[k + 2]] + src[base + offsets[k + 3]];
+      }
+      for (; k < area; k++) total += src[base + offsets[k]];
+      dst[out + dx] = u8 ? saturateU8(f32(total * scale)) : total * scale;
+    }
+    // Cells cut by the right or bottom edge average what they have.
+    for (; dx < rowLength; dx++) {
+      const channel = dx % cn;
+      const sx0 = ((dx - channel) / cn) * ix * cn + channel;
+      let total = 0;
+      let count = 0;
+      for (let sy = 0; sy < iy && sy0 + sy < sh; sy++) {
+        for (let sx = 0; sx < ix * cn && sx0 + sx < srcStep; sx += cn) {
+          total += src[(sy0 + sy) * srcStep + sx0 + sx];
+          count++;
+        }
+      }
+      const mean = f32(f32(total) / count);
+      dst[out + dx] = count === 0 ? 0 : u8 ? saturateU8(mean) : mean;
+    }
+  }
+}
+
+/** OpenCV's INTER_AREA when enlarging: linear interpolation whose weight is the overlap of pixel cells. */
+function resizeAreaUp<T extends PixelArray>(
+  src: T, sw: number, sh: number, dst: T, dw: number, dh: number, cn: number, invX: number, invY: number,
+): void {
+  const u8 = src instanceof Uint8Array;
+  const scaleX = 1 / invX;
+  const scaleY = 1 / invY;
+  const xofs = new Int32Array(dw);
+  const alpha0 = new Float64Array(dw);
+  const alpha1 = new Float64Array(dw);
+  let xmax = dw;
+  for (let dx = 0; dx < dw; dx++) {
+    let sx = Math.floor(dx * scaleX);
+    let fx = f32(dx + 1 - (sx + 1) * invX);
+    fx = fx <= 0 ? 0 : f32(fx - Math.floor(fx));
+    if (sx < 0) {
+      fx = 0;
+      sx = 0;
+    }
+    if (sx + 1 >= sw) {
+      xmax = Math.min(xmax, dx);
+      if (sx >= sw - 1) {
+        fx = 0;
+        sx = sw - 1;
+      }
+    }
+    xofs[dx] = sx;
+    alpha0[dx] = f32(1 - fx);
+    alpha1[dx] = fx;
+  }
+  const row0 = new Float64Array(dw * cn);
+  const row1 = new Float64Array(dw * cn);
+  const horizontal = (sy: number, row: Float64Array) => {
+    const offset = sy * sw * cn;
+    for (let dx = 0; dx < dw; dx++) {
+      const s = offset + xofs[dx] * cn;
+      for (let c = 0; c < cn; c++) {
+        row[dx * cn + c] = dx < xmax ? src[s + c] * alpha0[dx] + src[s + c + cn] * alpha1[dx] : src[s + c];
+      }
+    }
+  };
+  const clip = (y: number) => (y < 0 ? 0 : y >= sh ? sh - 1 : y);
+  for (let dy = 0; dy < dh; dy++) {
+    const sy = Math.floor(dy * scaleY);
+    let fy = f32(dy + 1 - (sy + 1) * invY);
+    fy = fy <= 0 ? 0 : f32(fy - Math.floor(fy));
+    const beta0 = f32(1 - fy);
+    horizontal(clip(sy), row0);
+    horizontal(clip(sy + 1), row1);
+    const out = dy * dw * cn;
+    for (let i = 0; i < dw * cn; i++) {
+      const value = row0[i] * beta0 + row1[i] * fy;
+      // uint8 enlarging is only approximated (OpenCV uses 11-bit fixed point there); MTCNN never needs it.
+      dst[out + i] = u8 ? saturateU8(value) : value;
+    }
+  }
+}
+
+/** cv2.resize(src, (dw, dh), interpolation=cv2.INTER_AREA) for an interleaved sh x sw x cn image. */
+export function resizeArea<T extends PixelArray>(src: T, sw: number, sh: number, dw: number, dh: number, cn = 3): T {
+  if (src.length !== sw * sh * cn) throw new Error(`resizeArea: ${src.length} values for ${sw}x${sh}x${cn}`);
+  if (dw <= 0 || dh <= 0 || sw <= 0 || sh <= 0) throw new Error(`resizeArea: empty size ${sw}x${sh} -> ${dw}x${dh}`);
+  const dst = (src instanceof Uint8Array ? new Uint8Array(dw * dh * cn) : new Float64Array(dw * dh * cn)) as T;
+  if (sw === dw && sh === dh) {
+    dst.set(src);
+    return dst;
+  }
+  const invX = dw / sw;
+  const invY = dh / sh;
+  const scaleX = 1 / invX;
+  const scaleY = 1 / invY;
+  if (scaleX >= 1 && scaleY >= 1) {
+    const ix = Math.round(scaleX);
+    const iy = Math.round(scaleY);
+    if (Math.abs(scaleX - ix) < Number.EPSILON && Math.abs(scaleY - iy) < Number.EPSILON) {
+      resizeAreaFast(src, sw, sh, dst, dw, dh, cn, ix, iy);
+    } else {
+      resizeAreaGeneral(src, sw, sh, dst, dw, dh, cn, scaleX, scaleY);
+    }
+  } else {
+    resizeAreaUp(src, sw, sh, dst, dw, dh, cn, invX, invY);
+  }
+  return dst;
+}

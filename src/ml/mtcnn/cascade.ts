@@ -1,0 +1,200 @@
+// The three-stage MTCNN cascade of ipazc mtcnn 0.0.9 (see ../shared/fixtures/mtcnn-reference/README.md).
+// Image resampling and box arithmetic run in JS float64 exactly as numpy/OpenCV do; only the nets run
+// on the tfjs backend. Each P-Net level is read back once (probability + regression), and R-/O-Net
+// see all their patches in one batch.
+import * as tf from '@tensorflow/tfjs-core';
+import type { RgbImage } from '../types';
+import { resizeArea } from '../image/resize-area';
+import { bbreg, type Candidate, fix, generateCandidates, nms, padBox, rerec, scalePyramid } from './boxes';
+import { runOnet, runPnet, runRnet, type WeightMap } from './nets';
+
+export interface CascadeParams {
+  minFaceSize: number;
+  scaleFactor: number;
+  thresholds: [number, number, number];
+}
+
+/** A detection before ipazc's final int() conversion. */
+export interface RawFace {
+  x1: number;
+  y1: number;
+  x2: number;
+  y2: number;
+  score: number;
+  /** 5 x then 5 y, already rounded to float32 as ipazc stores them */
+  points: Float64Array;
+}
+
+interface Box {
+  x1: number;
+  y1: number;
+  x2: number;
+  y2: number;
+  score: number;
+}
+
+const normalize = (v: number) => (v - 127.5) * 0.0078125;
+
+/** The image as P-Net wants it: normalised and transposed to [W, H, 3]. */
+function transposedInput(pixels: Uint8Array, width: number, height: number): Float32Array {
+  const out = new Float32Array(width * height * 3);
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      const s = (y * width + x) * 3;
+      const d = (x * height + y) * 3;
+      out[d] = normalize(pixels[s]);
+      out[d + 1] = normalize(pixels[s + 1]);
+      out[d + 2] = normalize(pixels[s + 2]);
+    }
+  }
+  return out;
+}
+
+async function stage1(weights: WeightMap, image: RgbImage, params: CascadeParams): Promise<Box[]> {
+  const { width, height } = image;
+  const scales = scalePyramid(width, height, params.minFaceSize, params.scaleFactor);
+  if (scales.length === 0) return [];
+  // Queue every level on the backend first, then read them back together.
+  const levels = scales.map((scale) => {
+    const sw = Math.ceil(width * scale);
+    const sh = Math.ceil(height * scale);
+    const scaled = resizeArea(image.data, width, height, sw, sh);
+    const maps = tf.tidy(() => {
+      const input = tf.tensor4d(transposedInput(scaled, sw, sh), [1, sw, sh, 3]);
+      const { prob, reg } = runPnet(weights, input);
+      const [mapW, mapH] = [prob.shape[1], prob.shape[2]];
+      const face = tf.reshape(tf.slice(prob, [0, 0, 0, 1], [1, mapW, mapH, 1]), [mapW * mapH]);
+      return { face, reg, mapW, mapH };
+    });
+    return { scale, ...maps };
+  });
+  let all: Candidate[] = [];
+  try {
+    const data = await Promise.all(levels.map((l) => Promise.all([l.face.data(), l.reg.data()])));
+    levels.forEach((level, i) => {
+      const [face, reg] = data[i];
+      const boxes = generateCandidates(face, reg, level.mapW, level.mapH, level.scale, params.thresholds[0]);
+      for (const k of nms(boxes, 0.5, 'Union')) all.push(boxes[k]);
+    });
+  } finally {
+    for (const level of levels) tf.dispose([level.face, level.reg]);
+  }
+  if (all.length === 0) return [];
+  all = nms(all, 0.7, 'Union').map((k) => all[k]);
+  return all.map((c) => {
+    const regw = c.x2 - c.x1;
+    const regh = c.y2 - c.y1;
+    const box = rerec({
+      x1: c.x1 + c.reg[0] * regw,
+      y1: c.y1 + c.reg[1] * regh,
+      x2: c.x2 + c.reg[2] * regw,
+      y2: c.y2 + c.reg[3] * regh,
+      score: c.score,
+    });
+    box.x1 = fix(box.x1);
+    box.y1 = fix(box.y1);
+    box.x2 = fix(box.x2);
+    box.y2 = fix(box.y2);
+    return box;
+  });
+}
+
+/**
+ * Cuts each box out of the image 1-based into a zero buffer (ipazc pad()), resizes it with INTER_AREA
+ * in float64 and returns the normalised, transposed batch [N, size(x), size(y), 3];
+ * null where ipazc gives up on the whole stage (a patch with one empty side).
+ */
+export function extractPatches(image: RgbImage, boxes: readonly Box[], size: number): Float32Array | null {
+  const { width, height, data } = image;
+  const out = new Float32Array(boxes.length * size * size * 3);
+  for (let k = 0; k < boxes.length; k++) {
+    const win = padBox(boxes[k], width, height);
+    if (win.tmpw <= 0 || win.tmph <= 0) return null;
+    const buffer = new Float64Array(win.tmpw * win.tmph * 3);
+    const rows = Math.min(win.sy1 - win.sy0, win.dy1 - win.dy0);
+    const cols = Math.min(win.sx1 - win.sx0, win.dx1 - win.dx0);
+    for (let r = 0; r < rows; r++) {
+      const src = ((win.sy0 + r) * width + win.sx0) * 3;
+      const dst = ((win.dy0 + r) * win.tmpw + win.dx0) * 3;
+      for (let i = 0; i < cols * 3; i++) buffer[dst + i] = data[src + i];
+    }
+    const resized = resizeArea(buffer, win.tmpw, win.tmph, size, size);
+    const base = k * size * size * 3;
+    for (let y = 0; y < size; y++) {
+      for (let x = 0; x < size; x++) {
+        const s = (y * size + x) * 3;
+        const d = base + (x * size + y) * 3;
+        out[d] = normalize(resized[s]);
+        out[d + 1] = normalize(resized[s + 1]);
+        out[d + 2] = normalize(resized[s + 2]);
+      }
+    }
+  }
+  return out;
+}
+
+async function stage2(weights: WeightMap, image: RgbImage, boxes: Box[], params: CascadeParams): Promise<Box[] | null> {
+  if (boxes.length === 0) return [];
+  const patches = extractPatches(image, boxes, 24);
+  if (!patches) return null;
+  const out = tf.tidy(() => runRnet(weights, tf.tensor4d(patches, [boxes.length, 24, 24, 3])));
+  let prob: Float32Array;
+  let reg: Float32Array;
+  try {
+    [prob, reg] = (await Promise.all([out.prob.data(), out.reg.data()])) as [Float32Array, Float32Array];
+  } finally {
+    tf.dispose([out.prob, out.reg]);
+  }
+  const kept: Candidate[] = [];
+  boxes.forEach((b, k) => {
+    const score = prob[2 * k + 1];
+    if (score > params.thresholds[1]) {
+      kept.push({ x1: b.x1, y1: b.y1, x2: b.x2, y2: b.y2, score, reg: [reg[4 * k], reg[4 * k + 1], reg[4 * k + 2], reg[4 * k + 3]] });
+    }
+  });
+  return nms(kept, 0.7, 'Union').map((k) => {
+    const c = kept[k];
+    return rerec(bbreg({ x1: c.x1, y1: c.y1, x2: c.x2, y2: c.y2, score: c.score }, c.reg));
+  });
+}
+
+async function stage3(weights: WeightMap, image: RgbImage, boxes: Box[], params: CascadeParams): Promise<RawFace[]> {
+  if (boxes.length === 0) return [];
+  // ipazc: np.fix(total_boxes).astype(np.int32)
+  const fixed = boxes.map((b) => ({ x1: Math.trunc(b.x1) | 0, y1: Math.trunc(b.y1) | 0, x2: Math.trunc(b.x2) | 0, y2: Math.trunc(b.y2) | 0, score: 0 }));
+  const patches = extractPatches(image, fixed, 48);
+  if (!patches) return [];
+  const out = tf.tidy(() => runOnet(weights, tf.tensor4d(patches, [fixed.length, 48, 48, 3])));
+  let prob: Float32Array;
+  let reg: Float32Array;
+  let landmarks: Float32Array;
+  try {
+    [prob, reg, landmarks] = (await Promise.all([out.prob.data(), out.reg.data(), out.landmarks.data()])) as Float32Array[];
+  } finally {
+    tf.dispose([out.prob, out.reg, out.landmarks]);
+  }
+  const kept: RawFace[] = [];
+  fixed.forEach((b, k) => {
+    const score = prob[2 * k + 1];
+    if (!(score > params.thresholds[2])) return;
+    const w = b.x2 - b.x1 + 1;
+    const h = b.y2 - b.y1 + 1;
+    const points = new Float64Array(10);
+    // ipazc writes these float64 results back into the float32 output array.
+    for (let i = 0; i < 5; i++) {
+      points[i] = Math.fround(w * landmarks[10 * k + i] + b.x1 - 1);
+      points[5 + i] = Math.fround(h * landmarks[10 * k + 5 + i] + b.y1 - 1);
+    }
+    const box = bbreg({ x1: b.x1, y1: b.y1, x2: b.x2, y2: b.y2 }, reg.subarray(4 * k, 4 * k + 4));
+    kept.push({ ...box, score, points });
+  });
+  return nms(kept, 0.7, 'Min').map((k) => kept[k]);
+}
+
+/** Runs P-Net, R-Net and O-Net; faces in ipazc's output order, coordinates still float. */
+export async function runCascade(weights: WeightMap, image: RgbImage, params: CascadeParams): Promise<RawFace[]> {
+  const candidates = await stage1(weights, image, params);
+  const refined = await stage2(weights, image, candidates, params);
+  if (!refined) return [];
+  return stage3(weights, image, refined, params);
+}

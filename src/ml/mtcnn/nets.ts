@@ -1,0 +1,117 @@
+// P-Net, R-Net and O-Net as tfjs ops over the weights of public/models/mtcnn (layer layout of ipazc's
+// PNet/RNet/ONet._config). Inputs are already W/H-transposed, as the Caffe-trained weights expect:
+// P-Net takes [1, W, H, 3], R-/O-Net take patches [N, x, y, 3]; flattening is NHWC of that layout.
+import * as tf from '@tensorflow/tfjs-core';
+
+export type WeightMap = tf.NamedTensorMap;
+
+function weight(weights: WeightMap, name: string): tf.Tensor {
+  const t = weights[name];
+  if (!t) throw new Error(`MTCNN weight ${name} is missing`);
+  return t;
+}
+
+function convPrelu(weights: WeightMap, x: tf.Tensor4D, net: string, layer: number): tf.Tensor4D {
+  return tf.fused.conv2d({
+    x,
+    filter: weight(weights, `${net}/conv${layer}/weights`) as tf.Tensor4D,
+    strides: 1,
+    pad: 'valid',
+    bias: weight(weights, `${net}/conv${layer}/bias`),
+    activation: 'prelu',
+    preluActivationWeights: weight(weights, `${net}/prelu${layer}/alpha`),
+  });
+}
+
+function conv(weights: WeightMap, x: tf.Tensor4D, name: string): tf.Tensor4D {
+  return tf.fused.conv2d({
+    x,
+    filter: weight(weights, `${name}/weights`) as tf.Tensor4D,
+    strides: 1,
+    pad: 'valid',
+    bias: weight(weights, `${name}/bias`),
+  });
+}
+
+function dense(weights: WeightMap, x: tf.Tensor2D, name: string, preluName?: string): tf.Tensor2D {
+  return tf.fused.matMul({
+    a: x,
+    b: weight(weights, `${name}/weights`) as tf.Tensor2D,
+    bias: weight(weights, `${name}/bias`),
+    ...(preluName ? { activation: 'prelu' as const, preluActivationWeights: weight(weights, preluName) } : {}),
+  }) as tf.Tensor2D;
+}
+
+// A type alias, not an interface, so tf.tidy accepts it as a TensorContainer.
+export type PnetOutput = {
+  /** [1, mapW, mapH, 2] softmax over face/no-face */
+  prob: tf.Tensor4D;
+  /** [1, mapW, mapH, 4] box regression */
+  reg: tf.Tensor4D;
+}
+
+/** P-Net on a transposed, normalised image [1, W, H, 3]. */
+export function runPnet(weights: WeightMap, input: tf.Tensor4D): PnetOutput {
+  return tf.tidy(() => {
+    let x = convPrelu(weights, input, 'pnet', 1);
+    x = tf.maxPool(x, 2, 2, 'same');
+    x = convPrelu(weights, x, 'pnet', 2);
+    x = convPrelu(weights, x, 'pnet', 3);
+    const prob = tf.softmax(conv(weights, x, 'pnet/conv4-1')) as tf.Tensor4D;
+    const reg = conv(weights, x, 'pnet/conv4-2');
+    return { prob, reg };
+  });
+}
+
+// A type alias, not an interface, so tf.tidy accepts it as a TensorContainer.
+export type RnetOutput = {
+  /** [N, 2] */
+  prob: tf.Tensor2D;
+  /** [N, 4] */
+  reg: tf.Tensor2D;
+}
+
+/** R-Net on transposed, normalised 24x24 patches [N, 24, 24, 3]. */
+export function runRnet(weights: WeightMap, patches: tf.Tensor4D): RnetOutput {
+  return tf.tidy(() => {
+    let x = convPrelu(weights, patches, 'rnet', 1);
+    x = tf.maxPool(x, 3, 2, 'same');
+    x = convPrelu(weights, x, 'rnet', 2);
+    x = tf.maxPool(x, 3, 2, 'valid');
+    x = convPrelu(weights, x, 'rnet', 3);
+    const flat = tf.reshape(x, [x.shape[0], -1]) as tf.Tensor2D;
+    const features = dense(weights, flat, 'rnet/conv4', 'rnet/prelu4/alpha');
+    const prob = tf.softmax(dense(weights, features, 'rnet/conv5-1'));
+    const reg = dense(weights, features, 'rnet/conv5-2');
+    return { prob, reg };
+  });
+}
+
+// A type alias, not an interface, so tf.tidy accepts it as a TensorContainer.
+export type OnetOutput = {
+  /** [N, 2] */
+  prob: tf.Tensor2D;
+  /** [N, 4] */
+  reg: tf.Tensor2D;
+  /** [N, 10]: 5 x then 5 y, relative to the box */
+  landmarks: tf.Tensor2D;
+}
+
+/** O-Net on transposed, normalised 48x48 patches [N, 48, 48, 3]. */
+export function runOnet(weights: WeightMap, patches: tf.Tensor4D): OnetOutput {
+  return tf.tidy(() => {
+    let x = convPrelu(weights, patches, 'onet', 1);
+    x = tf.maxPool(x, 3, 2, 'same');
+    x = convPrelu(weights, x, 'onet', 2);
+    x = tf.maxPool(x, 3, 2, 'valid');
+    x = convPrelu(weights, x, 'onet', 3);
+    x = tf.maxPool(x, 2, 2, 'same');
+    x = convPrelu(weights, x, 'onet', 4);
+    const flat = tf.reshape(x, [x.shape[0], -1]) as tf.Tensor2D;
+    const features = dense(weights, flat, 'onet/conv5', 'onet/prelu5/alpha');
+    const prob = tf.softmax(dense(weights, features, 'onet/conv6-1'));
+    const reg = dense(weights, features, 'onet/conv6-2');
+    const landmarks = dense(weights, features, 'onet/conv6-3');
+    return { prob, reg, landmarks };
+  });
+}
