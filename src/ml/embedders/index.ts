@@ -2,13 +2,15 @@
 import type { AssetReader, EmbedderId } from '../types';
 import type { FaceEmbedder } from './embedder';
 import { createVggface2Mobilenet } from './vggface2-mobilenet';
+import { createDlibResnet29 } from './dlib-resnet29';
 
 export type { FaceEmbedder } from './embedder';
 export { BUILTIN_EMBEDDERS, DEFAULT_EMBEDDER_ID } from './info';
-export { createVggface2Mobilenet };
+export { createVggface2Mobilenet, createDlibResnet29 };
 
 const FACTORIES: Partial<Record<EmbedderId, (read: AssetReader) => Promise<FaceEmbedder>>> = {
   'vggface2-mobilenet': createVggface2Mobilenet,
+  'dlib-resnet29': createDlibResnet29,
 };
 
 export function isBuiltinEmbedder(id: string): id is EmbedderId {
