@@ -25,12 +25,23 @@ export interface RawFace {
   points: Float64Array;
 }
 
-interface Box {
+export interface Box {
   x1: number;
   y1: number;
   x2: number;
   y2: number;
   score: number;
+}
+
+/** What stage 1 did at one pyramid level (the fields of the reference's pnet_stage1_debug.json). */
+export interface PnetLevelStats {
+  scale: number;
+  scaledWidth: number;
+  scaledHeight: number;
+  mapWidth: number;
+  mapHeight: number;
+  passing: number;
+  keptByNms: number;
 }
 
 const normalize = (v: number) => (v - 127.5) * 0.0078125;
@@ -50,7 +61,13 @@ function transposedInput(pixels: Uint8Array, width: number, height: number): Flo
   return out;
 }
 
-async function stage1(weights: WeightMap, image: RgbImage, params: CascadeParams): Promise<Box[]> {
+/** P-Net over the pyramid, NMS, regression, rerec and fix: the boxes R-Net receives. */
+export async function stage1(
+  weights: WeightMap,
+  image: RgbImage,
+  params: CascadeParams,
+  stats?: PnetLevelStats[],
+): Promise<Box[]> {
   const { width, height } = image;
   const scales = scalePyramid(width, height, params.minFaceSize, params.scaleFactor);
   if (scales.length === 0) return [];
@@ -66,7 +83,7 @@ async function stage1(weights: WeightMap, image: RgbImage, params: CascadeParams
       const face = tf.reshape(tf.slice(prob, [0, 0, 0, 1], [1, mapW, mapH, 1]), [mapW * mapH]);
       return { face, reg, mapW, mapH };
     });
-    return { scale, ...maps };
+    return { scale, sw, sh, ...maps };
   });
   let all: Candidate[] = [];
   try {
@@ -74,7 +91,17 @@ async function stage1(weights: WeightMap, image: RgbImage, params: CascadeParams
     levels.forEach((level, i) => {
       const [face, reg] = data[i];
       const boxes = generateCandidates(face, reg, level.mapW, level.mapH, level.scale, params.thresholds[0]);
-      for (const k of nms(boxes, 0.5, 'Union')) all.push(boxes[k]);
+      const picked = nms(boxes, 0.5, 'Union');
+      for (const k of picked) all.push(boxes[k]);
+      stats?.push({
+        scale: level.scale,
+        scaledWidth: level.sw,
+        scaledHeight: level.sh,
+        mapWidth: level.mapW,
+        mapHeight: level.mapH,
+        passing: boxes.length,
+        keptByNms: picked.length,
+      });
     });
   } finally {
     for (const level of levels) tf.dispose([level.face, level.reg]);
@@ -133,7 +160,13 @@ export function extractPatches(image: RgbImage, boxes: readonly Box[], size: num
   return out;
 }
 
-async function stage2(weights: WeightMap, image: RgbImage, boxes: Box[], params: CascadeParams): Promise<Box[] | null> {
+/** R-Net on stage-1 boxes: score filter, NMS, bbreg, rerec; null where ipazc abandons the image. */
+export async function stage2(
+  weights: WeightMap,
+  image: RgbImage,
+  boxes: readonly Box[],
+  params: CascadeParams,
+): Promise<Box[] | null> {
   if (boxes.length === 0) return [];
   const patches = extractPatches(image, boxes, 24);
   if (!patches) return null;
@@ -158,7 +191,13 @@ async function stage2(weights: WeightMap, image: RgbImage, boxes: Box[], params:
   });
 }
 
-async function stage3(weights: WeightMap, image: RgbImage, boxes: Box[], params: CascadeParams): Promise<RawFace[]> {
+/** O-Net on stage-2 boxes: score filter, landmarks, bbreg, NMS (Min). */
+export async function stage3(
+  weights: WeightMap,
+  image: RgbImage,
+  boxes: readonly Box[],
+  params: CascadeParams,
+): Promise<RawFace[]> {
   if (boxes.length === 0) return [];
   // ipazc: np.fix(total_boxes).astype(np.int32)
   const fixed = boxes.map((b) => ({ x1: Math.trunc(b.x1) | 0, y1: Math.trunc(b.y1) | 0, x2: Math.trunc(b.x2) | 0, y2: Math.trunc(b.y2) | 0, score: 0 }));
