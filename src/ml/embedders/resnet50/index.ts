@@ -14,4 +14,9 @@ export {
   type Resnet50Weights,
   type WeightArray,
 } from './weights';
-export { Vggface2Resnet50, createVggface2Resnet50, preprocessVggface2Resnet50 } from './model';
+export {
+  Vggface2Resnet50,
+  createVggface2Resnet50,
+  preprocessVggface2Resnet50,
+  type Vggface2Resnet50Options,
+} from './model';

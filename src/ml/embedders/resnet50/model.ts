@@ -14,8 +14,10 @@ import {
 } from './architecture';
 import { validateResnet50Weights, type Resnet50Weights } from './weights';
 
-/** Faces per forward pass: bounds the activations held at once (about 40 MB per face at 224). */
-const FACES_PER_PASS = 8;
+export interface Vggface2Resnet50Options {
+  /** faces per forward pass: bounds the activations held at once (about 40 MB per face at 224) */
+  facesPerPass?: number;
+}
 
 interface FoldedConv {
   spec: ConvLayerSpec;
@@ -63,10 +65,12 @@ export class Vggface2Resnet50 implements FaceEmbedder {
   readonly info = RESNET50_INFO;
   private readonly stem: FoldedConv;
   private readonly blocks: FoldedBlock[];
+  private readonly facesPerPass: number;
   private disposed = false;
 
-  constructor(weights: Resnet50Weights) {
+  constructor(weights: Resnet50Weights, options: Vggface2Resnet50Options = {}) {
     validateResnet50Weights(weights);
+    this.facesPerPass = Math.max(1, Math.floor(options.facesPerPass ?? 8));
     const fold = (spec: ConvLayerSpec) => foldConv(spec, weights);
     this.stem = fold(RESNET50_SPEC.stem);
     this.blocks = RESNET50_SPEC.blocks.map((b: BottleneckSpec) => ({
@@ -119,8 +123,8 @@ export class Vggface2Resnet50 implements FaceEmbedder {
       throw new Error(`${this.info.id} expects faces [n, ${size}, ${size}, 3], got [${faces.shape.join(', ')}]`);
     }
     const embeddings: Float32Array[] = [];
-    for (let start = 0; start < n; start += FACES_PER_PASS) {
-      const count = Math.min(FACES_PER_PASS, n - start);
+    for (let start = 0; start < n; start += this.facesPerPass) {
+      const count = Math.min(this.facesPerPass, n - start);
       const input = tf.tidy(() => preprocessVggface2Resnet50(tf.slice(faces, [start, 0, 0, 0], [count, size, size, 3])));
       const features = this.featureMap(input);
       input.dispose();
@@ -160,6 +164,6 @@ export class Vggface2Resnet50 implements FaceEmbedder {
 }
 
 /** Builds the embedder from mapped weights (from the .h5 reader or from storage); dispose() frees its tensors. */
-export function createVggface2Resnet50(weights: Resnet50Weights): Vggface2Resnet50 {
-  return new Vggface2Resnet50(weights);
+export function createVggface2Resnet50(weights: Resnet50Weights, options?: Vggface2Resnet50Options): Vggface2Resnet50 {
+  return new Vggface2Resnet50(weights, options);
 }

@@ -124,6 +124,13 @@ function mapWeights(h5: typeof H5wasm, root: Group): Resnet50Weights {
   return weights;
 }
 
+/** The innermost frame of an HDF5 error stack says what is actually wrong ("truncated file: eof = ..."). */
+function hdf5Reason(error: unknown): string {
+  const text = error instanceof Error ? error.message : String(error);
+  const frames = [...text.matchAll(/ in \w+\(\): (.+)$/gm)];
+  return frames.length ? frames[frames.length - 1][1].trim() : text.split('\n')[0];
+}
+
 let openedFiles = 0;
 
 /**
@@ -145,16 +152,13 @@ export async function readVggface2Resnet50H5(bytes: ArrayBuffer | Uint8Array): P
   module.activate_throwing_error_handler();
   let file: InstanceType<typeof h5wasm.File> | undefined;
   try {
-    try {
-      file = new h5wasm.File(path, 'r');
-    } catch (error) {
-      const detail = error instanceof Error ? error.message : String(error);
-      throw new Resnet50WeightsError(`the HDF5 file could not be opened (truncated or damaged?): ${detail.split('\n')[0]}`);
-    }
+    file = new h5wasm.File(path, 'r');
     // weights-only files keep layer_names at the root; full-model files under "model_weights"
-    const modelWeights = file.get('model_weights');
-    const root = !('layer_names' in file.attrs) && modelWeights instanceof h5wasm.Group ? modelWeights : file;
-    return mapWeights(h5wasm, root);
+    const modelWeights = 'layer_names' in file.attrs ? null : file.get('model_weights');
+    return mapWeights(h5wasm, modelWeights instanceof h5wasm.Group ? modelWeights : file);
+  } catch (error) {
+    if (error instanceof Resnet50WeightsError) throw error;
+    throw new Resnet50WeightsError(`the HDF5 file could not be read (truncated or damaged?): ${hdf5Reason(error)}`);
   } finally {
     file?.close();
     module.FS.unlink(path);
