@@ -1,0 +1,223 @@
+// LFW verification, standard 10-fold protocol, through the app's own pipeline: MTCNN on the 250x250 photo, the
+// face nearest the centre (a fixed central box when none is found, counted), the embedder's crop, its embedding.
+// Threshold chosen on 9 folds, accuracy scored on the 10th. Embeddings are cached per image under .eval/ so
+// re-scoring (other folds, centring, limits) is cheap.
+//   npm run eval:lfw -- --embedder ID|default [--crop tight|vggface2|aligned] [--folds 1,2,5-7] [--limit N]
+//                       [--json FILE] [--detector mtcnn|center] [--center] [--flip] [--template-stats]
+import fs from 'node:fs';
+import path from 'node:path';
+import * as tf from '@tensorflow/tfjs-core';
+import { loadSharedImage, readModelAsset, repoRoot, sharedPath, useBackend } from '../../test/support/node-ml';
+import { createEmbedder, isBuiltinEmbedder } from '../../src/ml/embedders';
+import { DEFAULT_EMBEDDER_ID } from '../../src/ml/embedders/info';
+import { alignmentTemplate, cropFaces, imageTensor, type FaceDetector } from '../../src/ml/pipeline';
+import { cropTransform, keypointList } from '../../src/ml/align/transform';
+import { cosineDistance, euclideanDistance } from '../../src/ml/similarity';
+import type { CropRule, FaceDetection, RgbImage, SimilarityMetric } from '../../src/ml/types';
+import { fallbackDetection, lfwFoldScores, nearestToCentre, rocSummary, type ScoredPair } from './lfw-metrics';
+
+interface Pair {
+  a: string;
+  b: string;
+  same: boolean;
+  fold: number;
+}
+
+function parseArgs(argv: string[]) {
+  const args: Record<string, string | boolean> = {};
+  for (let i = 0; i < argv.length; i++) {
+    const key = argv[i].replace(/^--/, '');
+    if (i + 1 < argv.length && !argv[i + 1].startsWith('--')) args[key] = argv[++i];
+    else args[key] = true;
+  }
+  return args;
+}
+
+function parseFolds(spec: string | undefined): number[] {
+  if (!spec) return [1, 2, 3, 4, 5, 6, 7, 8, 9, 10];
+  return spec.split(',').flatMap((part) => {
+    const [from, to] = part.split('-').map(Number);
+    return to ? Array.from({ length: to - from + 1 }, (_, i) => from + i) : [from];
+  });
+}
+
+const args = parseArgs(process.argv.slice(2));
+const embedderArg = String(args.embedder ?? 'default');
+const embedderId = embedderArg === 'default' ? DEFAULT_EMBEDDER_ID : embedderArg;
+if (!isBuiltinEmbedder(embedderId)) throw new Error(`unknown embedder ${embedderArg}`);
+const detectorName = String(args.detector ?? 'mtcnn');
+const folds = parseFolds(args.folds as string | undefined);
+const limit = args.limit ? Number(args.limit) : Infinity;
+const flip = Boolean(args.flip);
+
+const backend = await useBackend();
+const embedder = await createEmbedder(embedderId, readModelAsset);
+const info = embedder.info;
+const crop = (args.crop as CropRule | undefined) ?? info.crop;
+const centre = args.center === true || (embedderArg === 'default' && (info as { centred?: boolean }).centred === true);
+
+const verification = JSON.parse(fs.readFileSync(sharedPath('datasets/lfw/verification.json'), 'utf8')) as { pairs: Pair[] };
+// --limit N: the first N/2 same and N/2 different pairs of each fold (keeps folds balanced).
+const pairs = folds.flatMap((fold) => {
+  const inFold = verification.pairs.filter((p) => p.fold === fold);
+  const half = limit === Infinity ? Infinity : Math.ceil(limit / 2);
+  return [...inFold.filter((p) => p.same).slice(0, half), ...inFold.filter((p) => !p.same).slice(0, half)];
+});
+const images = [...new Set(pairs.flatMap((p) => [p.a, p.b]))].sort();
+
+// Caches: detections per detector, embeddings per (embedder, crop, detector, flip).
+const cacheDir = path.join(repoRoot, '.eval/lfw');
+fs.mkdirSync(cacheDir, { recursive: true });
+const detectionCachePath = path.join(cacheDir, `detections-${detectorName}.jsonl`);
+const embeddingCachePath = path.join(cacheDir, `embeddings-${embedderId}-${crop}-${detectorName}${flip ? '-flip' : ''}.jsonl`);
+function readJsonl<T>(file: string): Map<string, T> {
+  const map = new Map<string, T>();
+  if (!fs.existsSync(file)) return map;
+  for (const line of fs.readFileSync(file, 'utf8').split('\n')) {
+    if (!line) continue;
+    const { image, value } = JSON.parse(line) as { image: string; value: T };
+    map.set(image, value);
+  }
+  return map;
+}
+const detections = readJsonl<{ detection: FaceDetection; fallback: boolean }>(detectionCachePath);
+const embeddings = new Map<string, Float32Array>([...readJsonl<string>(embeddingCachePath)].map(([k, v]) => [k, new Float32Array(new Uint8Array(Buffer.from(v, 'base64')).buffer)]));
+
+let detector: (FaceDetector & { dispose(): void }) | undefined;
+if (detectorName === 'mtcnn') {
+  const { createMtcnn } = await import('../../src/ml/mtcnn/index');
+  detector = await createMtcnn(readModelAsset);
+} else if (detectorName !== 'center') {
+  throw new Error(`unknown detector ${detectorName}`);
+}
+
+async function detect(image: RgbImage): Promise<{ detection: FaceDetection; fallback: boolean }> {
+  const found = detector ? await detector.detect(image) : [];
+  const nearest = nearestToCentre(found, image.width, image.height);
+  return nearest ? { detection: nearest, fallback: false } : { detection: fallbackDetection(image.width, image.height), fallback: true };
+}
+
+const todo = images.filter((image) => !embeddings.has(image));
+const tensorsBefore = tf.memory().numTensors;
+const started = performance.now();
+let done = 0;
+for (const image of todo) {
+  const rgb = loadSharedImage(`datasets/lfw/${image}`);
+  let found = detections.get(image);
+  if (!found) {
+    found = await detect(rgb);
+    detections.set(image, found);
+    fs.appendFileSync(detectionCachePath, JSON.stringify({ image, value: found }) + '\n');
+  }
+  const photo = imageTensor(rgb);
+  const faces = cropFaces(photo, [found.detection], info, { crop });
+  const batch = flip ? tf.concat([faces, tf.reverse(faces, 2)]) : faces;
+  const vectors = await embedder.embed(batch);
+  tf.dispose([photo, faces, batch]);
+  // Flip test-time augmentation: the sum of the descriptors of the crop and its mirror image.
+  const vector = flip ? vectors[0].map((x, i) => x + vectors[1][i]) : vectors[0];
+  embeddings.set(image, vector);
+  fs.appendFileSync(embeddingCachePath, JSON.stringify({ image, value: Buffer.from(vector.buffer).toString('base64') }) + '\n');
+  if (++done % 250 === 0) console.error(`  ${done}/${todo.length} images, ${(done / ((performance.now() - started) / 1000)).toFixed(1)} img/s`);
+}
+const seconds = (performance.now() - started) / 1000;
+if (tf.memory().numTensors !== tensorsBefore) console.error(`warning: ${tf.memory().numTensors - tensorsBefore} tensors leaked`);
+
+if (args['template-stats']) {
+  // Mean position of the five keypoints in the 'vggface2' crop (unit square), over MTCNN-detected faces.
+  const sums = Array.from({ length: 5 }, () => [0, 0]);
+  let n = 0;
+  for (const image of images) {
+    const d = detections.get(image);
+    if (!d || d.fallback) continue;
+    const t = cropTransform(d.detection, 'vggface2', 1);
+    const det = t.a * t.d - t.b * t.c;
+    keypointList(d.detection.keypoints).forEach(([x, y], k) => {
+      const dx = x - t.tx;
+      const dy = y - t.ty;
+      sums[k][0] += (t.d * dx - t.b * dy) / det;
+      sums[k][1] += (-t.c * dx + t.a * dy) / det;
+    });
+    n++;
+  }
+  console.log('vggface2-crop keypoint means', JSON.stringify(sums.map(([x, y]) => [+(x / n).toFixed(4), +(y / n).toFixed(4)])));
+  // Box-relative keypoints and box size, for the fixed fallback box.
+  const rel = Array.from({ length: 5 }, () => [0, 0]);
+  const box = [0, 0, 0, 0];
+  for (const image of images) {
+    const d = detections.get(image);
+    if (!d || d.fallback) continue;
+    const [x, y, w, h] = d.detection.box;
+    box[0] += x;
+    box[1] += y;
+    box[2] += w;
+    box[3] += h;
+    keypointList(d.detection.keypoints).forEach(([kx, ky], k) => {
+      rel[k][0] += (kx - x) / w;
+      rel[k][1] += (ky - y) / h;
+    });
+  }
+  console.log('mean box', JSON.stringify(box.map((v) => +(v / n).toFixed(1))), 'box-relative keypoints', JSON.stringify(rel.map(([x, y]) => [+(x / n).toFixed(4), +(y / n).toFixed(4)])));
+  void alignmentTemplate;
+}
+
+// Optional centring: subtract the mean descriptor of the images of the *other* folds (LFW folds are
+// person-disjoint), so no test image contributes to its own statistic.
+function meanOf(vectors: Float32Array[]): Float32Array {
+  const mean = new Float32Array(vectors[0].length);
+  for (const v of vectors) for (let i = 0; i < v.length; i++) mean[i] += v[i] / vectors.length;
+  return mean;
+}
+const metric: SimilarityMetric = info.metric;
+const distance = (a: Float32Array, b: Float32Array) => (metric === 'cosine' ? cosineDistance(a, b) : euclideanDistance(a, b));
+const scored: ScoredPair[] = [];
+for (const fold of folds) {
+  const inFold = pairs.filter((p) => p.fold === fold);
+  let shift: Float32Array | undefined;
+  if (centre) {
+    const others = new Set(pairs.filter((p) => p.fold !== fold).flatMap((p) => [p.a, p.b]));
+    shift = meanOf([...others].map((image) => embeddings.get(image)!));
+  }
+  const prepare = (image: string) => {
+    const v = embeddings.get(image)!;
+    return shift ? v.map((x, i) => x - shift[i]) : v;
+  };
+  for (const p of inFold) scored.push({ fold, same: p.same, distance: distance(prepare(p.a), prepare(p.b)) });
+}
+
+const folded = lfwFoldScores(scored);
+const roc = rocSummary(scored);
+const fallbacks = images.filter((image) => detections.get(image)?.fallback).length;
+const result = {
+  embedder: embedderId,
+  crop,
+  detector: detectorName,
+  centred: centre,
+  flip,
+  backend,
+  folds,
+  pairs: scored.length,
+  images: images.length,
+  fallbackImages: fallbacks,
+  accuracyMean: folded.accuracyMean,
+  accuracyStd: folded.accuracyStd,
+  thresholdMean: folded.thresholdMean,
+  thresholds: folded.thresholds,
+  auc: roc.auc,
+  eer: roc.eer,
+  tarAtFar1e3: roc.tarAtFar(1e-3),
+  tarAtFar1e2: roc.tarAtFar(1e-2),
+  embeddedThisRun: todo.length,
+  imagesPerSecond: todo.length ? todo.length / seconds : null,
+};
+const f = (x: number, d = 4) => x.toFixed(d);
+console.log(
+  `LFW ${embedderId} crop=${crop} detector=${detectorName}${centre ? ' centred' : ''}${flip ? ' flip' : ''} backend=${backend}\n` +
+    `  pairs ${scored.length} (${folds.length} folds), images ${images.length}, fallback boxes ${fallbacks}\n` +
+    `  accuracy ${f(folded.accuracyMean)} ± ${f(folded.accuracyStd)}  threshold ${f(folded.thresholdMean)} (mean of per-fold best)\n` +
+    `  AUC ${f(roc.auc)}  EER ${f(roc.eer)}  TAR@FAR=1e-3 ${f(roc.tarAtFar(1e-3))}  TAR@FAR=1e-2 ${f(roc.tarAtFar(1e-2))}\n` +
+    `  throughput ${result.imagesPerSecond ? f(result.imagesPerSecond, 2) + ' images/s over ' + todo.length + ' images (detect+crop+embed)' : 'n/a (all cached)'}`,
+);
+if (args.json) fs.writeFileSync(String(args.json), JSON.stringify(result, null, 2) + '\n');
+embedder.dispose();
+detector?.dispose();
