@@ -1,0 +1,108 @@
+// Shared helpers for the end-to-end specs: real photos from ../shared, the app's own regions and controls.
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { expect, type Locator, type Page } from '@playwright/test';
+
+export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+export const sharedDir = path.resolve(repoRoot, process.env.SHARED_DIR ?? '../shared');
+export const faceapiImages = path.join(sharedDir, 'datasets/faceapi-js-images');
+export const bbtPhoto = (n: number) => path.join(faceapiImages, `examples/images/bbt${n}.jpg`);
+export const whitePng = path.join(faceapiImages, 'test/images/white.png');
+export const screenshotDir = path.join(repoRoot, 'e2e/screenshots');
+
+export type Box = [number, number, number, number];
+export interface LabelledFace {
+  box: Box;
+  name: string | null;
+}
+
+/** Who is who in bbt1-5 (boxes as the reference MTCNN finds them). */
+export function bbtLabels(n: number): LabelledFace[] {
+  const labels = JSON.parse(fs.readFileSync(path.join(faceapiImages, 'bbt-labels.json'), 'utf8')) as {
+    photos: Record<string, LabelledFace[]>;
+  };
+  const faces = labels.photos[`examples/images/bbt${n}.jpg`];
+  if (!faces) throw new Error(`bbt${n} is not labelled`);
+  return faces;
+}
+
+export function iou(a: Box, b: Box): number {
+  const x1 = Math.max(a[0], b[0]);
+  const y1 = Math.max(a[1], b[1]);
+  const x2 = Math.min(a[0] + a[2], b[0] + b[2]);
+  const y2 = Math.min(a[1] + a[3], b[1] + b[3]);
+  const inter = Math.max(0, x2 - x1) * Math.max(0, y2 - y1);
+  return inter / (a[2] * a[3] + b[2] * b[3] - inter);
+}
+
+export const panel = (page: Page, slot: 'A' | 'B'): Locator => page.getByRole('region', { name: `Photo ${slot}` });
+export const panelStatus = (page: Page, slot: 'A' | 'B'): Locator => panel(page, slot).getByRole('status');
+
+export async function openApp(page: Page): Promise<void> {
+  const problems: string[] = [];
+  page.on('pageerror', (error) => problems.push(error.message));
+  await page.goto('/');
+  await expect(page.getByRole('heading', { name: 'facematch' })).toBeVisible();
+  // the progress bar disappears once the models are loaded and warmed up
+  await expect(page.getByRole('progressbar')).toHaveCount(0, { timeout: 120_000 });
+  expect(problems, 'uncaught page errors').toEqual([]);
+}
+
+export async function choosePhoto(page: Page, slot: 'A' | 'B', file: string): Promise<void> {
+  await panel(page, slot).getByLabel(`Choose photo ${slot}`).setInputFiles(file);
+}
+
+/** Waits until the slot's analysis settles and returns the number of faces it reports. */
+export async function facesFound(page: Page, slot: 'A' | 'B'): Promise<number> {
+  const status = panelStatus(page, slot);
+  await expect(status).toHaveText(/faces? found|No faces found/, { timeout: 120_000 });
+  const text = (await status.textContent()) ?? '';
+  const count = /(\d+) faces? found/.exec(text);
+  return count ? Number(count[1]) : 0;
+}
+
+export interface MatchRow {
+  a: number;
+  b: number;
+  distance: number;
+}
+
+/** Reads the list named "Matches": face numbers (1-based) and distances, in the order shown. */
+export async function readMatches(page: Page): Promise<MatchRow[]> {
+  const items = page.getByRole('list', { name: 'Matches' }).getByRole('listitem');
+  const labels = await items.evaluateAll((nodes) => nodes.map((n) => n.getAttribute('aria-label') ?? ''));
+  return labels.map((label) => {
+    const m = /A(\d+) matches B(\d+), distance (-?[\d.]+)/.exec(label);
+    if (!m) throw new Error(`unexpected match label: ${label}`);
+    return { a: Number(m[1]), b: Number(m[2]), distance: Number(m[3]) };
+  });
+}
+
+export async function screenshot(page: Page, name: string): Promise<void> {
+  fs.mkdirSync(screenshotDir, { recursive: true });
+  await page.screenshot({ path: path.join(screenshotDir, `${name}.png`), fullPage: true });
+}
+
+/** The boxes of the faces the app found in a slot, in its numbering (face n is index n - 1). */
+export async function detectedBoxes(page: Page, slot: 'A' | 'B'): Promise<Box[]> {
+  const buttons = panel(page, slot).getByRole('list', { name: `Faces in photo ${slot}` }).getByRole('button');
+  const boxes = await buttons.evaluateAll((nodes) => nodes.map((n) => n.getAttribute('data-box') ?? ''));
+  return boxes.map((b) => b.split(',').map(Number) as Box);
+}
+
+/** Labels each detected face with the labelled person it overlaps best (IoU >= 0.5), or null. */
+export function nameFaces(detected: Box[], labels: LabelledFace[]): (string | null)[] {
+  return detected.map((box) => {
+    let best: LabelledFace | null = null;
+    let bestIou = 0.5;
+    for (const label of labels) {
+      const overlap = iou(box, label.box);
+      if (overlap >= bestIou) {
+        best = label;
+        bestIou = overlap;
+      }
+    }
+    return best?.name ?? null;
+  });
+}

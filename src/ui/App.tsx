@@ -1,0 +1,102 @@
+import { useMemo } from 'react';
+import { faceColors } from './colors';
+import { Controls } from './components/Controls';
+import { DistanceMatrix } from './components/DistanceMatrix';
+import { EmbedderChooser } from './components/EmbedderChooser';
+import { MatchList } from './components/MatchList';
+import { PhotoPanel } from './components/PhotoPanel';
+import { Alerts, BackendBadge, ModelProgress } from './components/StatusBar';
+import { currentMatches, currentMatrix, thresholdMax, useStore } from './store';
+
+function ResultsPlaceholder() {
+  const photos = useStore((s) => s.photos);
+  const [a, b] = [photos.A, photos.B];
+  let text = 'Add a photo to each panel to see who appears in both.';
+  if (a.status === 'done' && a.faces.length === 0) text = 'No faces found in photo A, so there is nothing to compare.';
+  else if (b.status === 'done' && b.faces.length === 0) text = 'No faces found in photo B, so there is nothing to compare.';
+  else if (a.display && b.display) text = 'Comparing faces…';
+  return <p className="results-placeholder">{text}</p>;
+}
+
+function Results() {
+  const matrix = useStore(currentMatrix);
+  const pairs = useStore(currentMatches);
+  const facesA = useStore((s) => s.photos.A.faces);
+  const facesB = useStore((s) => s.photos.B.faces);
+  const threshold = useStore((s) => s.threshold);
+  const mode = useStore((s) => s.mode);
+  const scaleMax = useStore(thresholdMax);
+  const hasMatrix = matrix !== null && facesA.length > 0 && facesB.length > 0;
+
+  return (
+    <section className="results" aria-label="Results">
+      <Controls pairs={hasMatrix ? pairs : []} />
+      {hasMatrix ? (
+        <div className="results-grid">
+          <div className="card">
+            <h2>
+              Matches <span className="count">{pairs.length}</span>
+            </h2>
+            {pairs.length === 0 ? (
+              <p className="muted empty-matches">
+                No pair is under the threshold{mode === 'one-to-one' ? ' (one-to-one)' : ''}. Raise it to see near misses.
+              </p>
+            ) : null}
+            <MatchList pairs={pairs} facesA={facesA} facesB={facesB} threshold={threshold} />
+          </div>
+          <div className="card">
+            <h2>Distances</h2>
+            <DistanceMatrix matrix={matrix} facesA={facesA} facesB={facesB} pairs={pairs} threshold={threshold} scaleMax={scaleMax} />
+          </div>
+        </div>
+      ) : (
+        <ResultsPlaceholder />
+      )}
+    </section>
+  );
+}
+
+export function App() {
+  const pairs = useStore(currentMatches);
+  const countA = useStore((s) => s.photos.A.faces.length);
+  const countB = useStore((s) => s.photos.B.faces.length);
+  const notice = useStore((s) => s.notice);
+  const colors = useMemo(() => faceColors(pairs, countA, countB), [pairs, countA, countB]);
+
+  return (
+    <div className="app">
+      <header className="app-header">
+        <div className="brand">
+          <img src="/favicon.svg" alt="" width={28} height={28} />
+          <div>
+            <h1>facematch</h1>
+            <p className="tagline">Find the same people in two photos. Nothing leaves your browser.</p>
+          </div>
+        </div>
+        <div className="header-tools">
+          <EmbedderChooser />
+          <BackendBadge />
+        </div>
+      </header>
+      <ModelProgress />
+      <Alerts />
+      <main>
+        <div className="photos">
+          <PhotoPanel slot="A" colors={colors} />
+          <PhotoPanel slot="B" colors={colors} />
+        </div>
+        <Results />
+      </main>
+      <footer className="app-footer">
+        {notice && (
+          <p role="status" className="notice">
+            {notice}
+          </p>
+        )}
+        <p className="muted">
+          Faces are found with MTCNN and compared with VGGFace2-family embeddings, in a Web Worker on this device.
+        </p>
+      </footer>
+    </div>
+  );
+}

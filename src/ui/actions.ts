@@ -1,0 +1,241 @@
+// What the UI does: decode photos, hand them to the worker, fold results into the store.
+// file -> bitmap (here, EXIF applied) -> worker -> results -> store -> canvas.
+import type { EmbedderId, EmbedderInfo, MatchMode } from '../ml/types';
+import { isCancelled, type BackendPreference, type PhotoSlot, type PhotoSource } from '../worker/protocol';
+import { SLOTS, emptyPhoto, pushAlert, updatePhoto, useStore, type UiFace } from './store';
+import { WorkerClient, userMessage } from './worker-client';
+
+const EMBEDDER_CHOICE_KEY = 'facematch.embedder';
+
+let client: WorkerClient | null = null;
+/** Settles when the chosen embedder is loaded; analyses wait on it. */
+let modelsLoaded: Promise<void> = new Promise(() => undefined);
+
+function requireClient(): WorkerClient {
+  if (!client) throw new Error('startApp() has not run');
+  return client;
+}
+
+function backendPreference(): BackendPreference {
+  const requested = new URLSearchParams(location.search).get('backend');
+  return requested === 'wasm' || requested === 'webgl' ? requested : 'auto';
+}
+
+function rememberedEmbedder(available: EmbedderInfo[]): EmbedderInfo {
+  let remembered: string | null = null;
+  try {
+    remembered = localStorage.getItem(EMBEDDER_CHOICE_KEY);
+  } catch {
+    // storage blocked: use the default
+  }
+  return available.find((e) => e.id === remembered) ?? available[0];
+}
+
+export async function startApp(): Promise<void> {
+  if (client) return;
+  client = new WorkerClient(backendPreference(), {
+    onBackend: (backend) => useStore.setState({ backend }),
+    onProgress: (progress) => useStore.setState({ progress: progress.phase === 'ready' ? null : progress }),
+    onRestart: (reason) =>
+      useStore.setState({ notice: `The analysis worker stopped (${reason}); restarted it on WASM and resumed.` }),
+  });
+  try {
+    await client.init();
+    const embedders = await client.listEmbedders();
+    useStore.setState({ embedders });
+    await switchEmbedder(rememberedEmbedder(embedders).id);
+  } catch (error) {
+    pushAlert(`The face models could not start: ${userMessage(error)}`);
+  }
+}
+
+async function loadEmbedder(load: () => Promise<EmbedderInfo>): Promise<EmbedderInfo> {
+  useStore.setState({ modelsReady: false });
+  const loading = load();
+  modelsLoaded = loading.then(() => undefined);
+  modelsLoaded.catch(() => undefined);
+  const info = await loading;
+  try {
+    localStorage.setItem(EMBEDDER_CHOICE_KEY, info.id);
+  } catch {
+    // not remembered; harmless
+  }
+  useStore.setState({ embedder: info, threshold: info.defaultThreshold, modelsReady: true, progress: null });
+  return info;
+}
+
+async function switchEmbedder(id: EmbedderId): Promise<void> {
+  const c = requireClient();
+  await loadEmbedder(() => c.loadModels(id));
+}
+
+export async function chooseEmbedder(id: EmbedderId): Promise<void> {
+  if (useStore.getState().embedder?.id === id && useStore.getState().modelsReady) return;
+  try {
+    await switchEmbedder(id);
+    for (const slot of SLOTS) if (useStore.getState().photos[slot].blob) void reanalyze(slot);
+  } catch (error) {
+    useStore.setState({ progress: null });
+    pushAlert(`Could not load that face model: ${userMessage(error)}`);
+  }
+}
+
+export async function importResnet50(file: File): Promise<void> {
+  try {
+    const bytes = await file.arrayBuffer();
+    const c = requireClient();
+    const info = await loadEmbedder(() => c.importResnet50(bytes));
+    useStore.setState({ embedders: await c.listEmbedders(), embedder: info });
+    for (const slot of SLOTS) if (useStore.getState().photos[slot].blob) void reanalyze(slot);
+  } catch (error) {
+    useStore.setState({ progress: null });
+    pushAlert(`Could not use “${file.name}”: ${userMessage(error)}`);
+    // the previous embedder stays usable
+    const previous = useStore.getState().embedder;
+    if (previous) void chooseEmbedder(previous.id);
+  }
+}
+
+function nextRequestId(slot: PhotoSlot): number {
+  const previous = useStore.getState().photos[slot];
+  if (previous.status === 'decoding' || previous.status === 'analyzing') client?.cancel(slot, previous.requestId);
+  return previous.requestId + 1;
+}
+
+function clearDerived(): void {
+  useStore.setState({ matrix: null, highlight: { A: null, B: null } });
+}
+
+/** Puts a new photo into a slot: the slot's old work is cancelled, the other slot is untouched. */
+export async function setPhoto(slot: PhotoSlot, blob: Blob, name: string): Promise<void> {
+  const requestId = nextRequestId(slot);
+  useStore.getState().photos[slot].display?.close();
+  updatePhoto(slot, { ...emptyPhoto(requestId), status: 'decoding', name, blob });
+  clearDerived();
+  let display: ImageBitmap;
+  try {
+    display = await createImageBitmap(blob, { imageOrientation: 'from-image' });
+  } catch {
+    if (useStore.getState().photos[slot].requestId !== requestId) return;
+    const message = `“${name}” is not an image this browser can open (try a JPEG, PNG or WebP photo).`;
+    updatePhoto(slot, { status: 'error', error: message, blob: null });
+    pushAlert(`Photo ${slot}: ${message}`);
+    return;
+  }
+  if (useStore.getState().photos[slot].requestId !== requestId) {
+    display.close();
+    return;
+  }
+  updatePhoto(slot, { display });
+  await runAnalysis(slot, requestId);
+}
+
+/** Re-runs a slot's photo (after an embedder change) without touching its display. */
+async function reanalyze(slot: PhotoSlot): Promise<void> {
+  const photo = useStore.getState().photos[slot];
+  if (!photo.display) return;
+  const requestId = nextRequestId(slot);
+  updatePhoto(slot, { requestId, faces: [], embedder: null, error: null });
+  clearDerived();
+  await runAnalysis(slot, requestId);
+}
+
+async function runAnalysis(slot: PhotoSlot, requestId: number): Promise<void> {
+  const isCurrent = () => useStore.getState().photos[slot].requestId === requestId;
+  updatePhoto(slot, { status: 'analyzing' });
+  try {
+    await modelsLoaded;
+    if (!isCurrent()) return;
+    const makeSource = async (): Promise<PhotoSource> => {
+      const display = useStore.getState().photos[slot].display;
+      if (!display || !isCurrent()) throw new Error('photo was replaced');
+      return { kind: 'bitmap', bitmap: await createImageBitmap(display) };
+    };
+    const started = performance.now();
+    const result = await requireClient().analyze(slot, requestId, makeSource);
+    if (isCancelled(result) || !isCurrent()) return;
+    const faces: UiFace[] = result.faces.map((f) => ({
+      box: f.detection.box,
+      keypoints: f.detection.keypoints,
+      confidence: f.detection.confidence,
+      crop: f.crop,
+      embedding: f.embedding,
+    }));
+    updatePhoto(slot, {
+      status: 'done',
+      faces,
+      embedder: result.embedder,
+      timings: { total: performance.now() - started, ...result.millis },
+    });
+    await updateMatrix();
+  } catch (error) {
+    if (!isCurrent()) return;
+    const message = userMessage(error);
+    updatePhoto(slot, { status: 'error', error: message });
+    pushAlert(`Photo ${slot} could not be analysed: ${message}`);
+  }
+}
+
+async function updateMatrix(): Promise<void> {
+  const { photos, embedder } = useStore.getState();
+  const [a, b] = [photos.A, photos.B];
+  if (a.status !== 'done' || b.status !== 'done' || !embedder) return;
+  if (a.embedder !== embedder.id || b.embedder !== embedder.id) return;
+  const values = await requireClient().distances(
+    a.faces.map((f) => f.embedding),
+    b.faces.map((f) => f.embedding),
+    embedder.metric,
+  );
+  const now = useStore.getState().photos;
+  if (now.A.requestId !== a.requestId || now.B.requestId !== b.requestId) return;
+  useStore.setState({ matrix: { requestA: a.requestId, requestB: b.requestId, values } });
+}
+
+export function removePhoto(slot: PhotoSlot): void {
+  const photo = useStore.getState().photos[slot];
+  const requestId = nextRequestId(slot);
+  photo.display?.close();
+  updatePhoto(slot, emptyPhoto(requestId));
+  clearDerived();
+}
+
+/** Reads an image from a URL. Most hosts forbid cross-origin reads; say so plainly instead of failing vaguely. */
+export async function setPhotoFromUrl(slot: PhotoSlot, rawUrl: string): Promise<void> {
+  let url: URL;
+  try {
+    url = new URL(rawUrl.trim(), location.href);
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error('not http');
+  } catch {
+    pushAlert(`Photo ${slot}: “${rawUrl}” is not a web address (it should start with https://).`);
+    return;
+  }
+  let response: Response;
+  try {
+    response = await fetch(url, { mode: 'cors', credentials: 'omit' });
+  } catch {
+    pushAlert(
+      `Photo ${slot}: ${url.host} refused to let this page read the image (it allows no cross-origin reads). ` +
+        'Save the image and drop the file here instead.',
+    );
+    return;
+  }
+  if (!response.ok) {
+    pushAlert(`Photo ${slot}: ${url.host} answered HTTP ${response.status} for that image.`);
+    return;
+  }
+  const name = decodeURIComponent(url.pathname.split('/').pop() || url.host);
+  await setPhoto(slot, await response.blob(), name);
+}
+
+export function setThreshold(threshold: number): void {
+  useStore.setState({ threshold });
+}
+
+export function resetThreshold(): void {
+  const embedder = useStore.getState().embedder;
+  if (embedder) useStore.setState({ threshold: embedder.defaultThreshold });
+}
+
+export function setMode(mode: MatchMode): void {
+  useStore.setState({ mode });
+}

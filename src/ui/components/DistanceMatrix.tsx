@@ -1,0 +1,102 @@
+import { useState } from 'react';
+import type { MatchPair } from '../../ml/types';
+import { setHighlight, useStore, type UiFace } from '../store';
+import { CropImage } from './CropImage';
+
+interface Props {
+  matrix: number[][];
+  facesA: UiFace[];
+  facesB: UiFace[];
+  pairs: MatchPair[];
+  threshold: number;
+  scaleMax: number;
+}
+
+/** Close faces are dark and saturated, distant ones fade out; the threshold is where the hue turns. */
+function cellColor(distance: number, threshold: number, scaleMax: number): string {
+  const t = Math.min(1, Math.max(0, distance / Math.max(scaleMax, 1e-6)));
+  const under = distance <= threshold;
+  const hue = under ? 150 : 215;
+  const lightness = 30 + 55 * t;
+  const alpha = under ? 0.95 : 0.35 + 0.4 * (1 - t);
+  return `hsl(${hue} 70% ${lightness}% / ${alpha})`;
+}
+
+/** The A x B heatmap: crops on both axes, the distance on hover or focus, matched cells ringed. */
+export function DistanceMatrix({ matrix, facesA, facesB, pairs, threshold, scaleMax }: Props) {
+  const highlight = useStore((s) => s.highlight);
+  const [focused, setFocused] = useState<{ a: number; b: number } | null>(null);
+  const matched = new Set(pairs.map((p) => `${p.a},${p.b}`));
+  const shown = focused ?? (highlight.A !== null && highlight.B !== null ? { a: highlight.A, b: highlight.B } : null);
+
+  const select = (a: number, b: number) => {
+    setFocused({ a, b });
+    setHighlight({ A: a, B: b });
+  };
+  const clear = () => {
+    setFocused(null);
+    setHighlight({ A: null, B: null });
+  };
+
+  return (
+    <div className="matrix-block">
+      <p className="matrix-readout" aria-live="polite">
+        {shown && matrix[shown.a]?.[shown.b] !== undefined ? (
+          <>
+            <strong>
+              A{shown.a + 1} × B{shown.b + 1}
+            </strong>{' '}
+            distance <span className="mono">{matrix[shown.a][shown.b].toFixed(3)}</span>
+            {matched.has(`${shown.a},${shown.b}`) ? ' · matched' : matrix[shown.a][shown.b] <= threshold ? ' · under the threshold' : ''}
+          </>
+        ) : (
+          <span className="muted">Hover or focus a cell to read its distance.</span>
+        )}
+      </p>
+      <div className="matrix-scroll">
+        <table className="matrix" aria-label="Distance matrix, photo A faces by photo B faces" onPointerLeave={clear}>
+          <thead>
+            <tr>
+              <th scope="col" className="matrix-corner">
+                <span className="visually-hidden">Face in A \ face in B</span>
+                <span aria-hidden="true">A \ B</span>
+              </th>
+              {facesB.map((face, b) => (
+                <th key={b} scope="col" className={highlight.B === b ? 'is-highlighted' : ''}>
+                  <CropImage crop={face.crop} label={`B${b + 1}`} className="axis-crop" />
+                </th>
+              ))}
+            </tr>
+          </thead>
+          <tbody>
+            {facesA.map((face, a) => (
+              <tr key={a}>
+                <th scope="row" className={highlight.A === a ? 'is-highlighted' : ''}>
+                  <CropImage crop={face.crop} label={`A${a + 1}`} className="axis-crop" />
+                </th>
+                {facesB.map((_, b) => {
+                  const distance = matrix[a][b];
+                  const isMatch = matched.has(`${a},${b}`);
+                  const active = highlight.A === a && highlight.B === b;
+                  return (
+                    <td key={b}>
+                      <button
+                        type="button"
+                        className={`cell${isMatch ? ' is-match' : ''}${active ? ' is-active' : ''}`}
+                        style={{ background: cellColor(distance, threshold, scaleMax) }}
+                        aria-label={`A${a + 1} and B${b + 1}: distance ${distance.toFixed(3)}${isMatch ? ', matched' : ''}`}
+                        onPointerEnter={() => select(a, b)}
+                        onFocus={() => select(a, b)}
+                        onBlur={clear}
+                      />
+                    </td>
+                  );
+                })}
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
+    </div>
+  );
+}

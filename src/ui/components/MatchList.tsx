@@ -1,0 +1,44 @@
+import type { MatchPair } from '../../ml/types';
+import { setHighlight, useStore, type UiFace } from '../store';
+import { PAIR_COLORS } from '../colors';
+import { CropImage } from './CropImage';
+
+/** Matched pairs, best first: crop A, crop B, the distance, and how far under the threshold it sits. */
+export function MatchList({ pairs, facesA, facesB, threshold }: { pairs: MatchPair[]; facesA: UiFace[]; facesB: UiFace[]; threshold: number }) {
+  const highlight = useStore((s) => s.highlight);
+  return (
+    <ol className="match-list" aria-label="Matches">
+      {pairs.map((pair, rank) => {
+        const active = highlight.A === pair.a && highlight.B === pair.b;
+        const strength = threshold > 0 ? Math.max(0, 1 - pair.distance / threshold) : 0;
+        return (
+          <li
+            key={`${pair.a}-${pair.b}`}
+            className={`match${active ? ' is-active' : ''}`}
+            style={{ '--face-color': PAIR_COLORS[rank % PAIR_COLORS.length] } as React.CSSProperties}
+            tabIndex={0}
+            aria-label={`A${pair.a + 1} matches B${pair.b + 1}, distance ${pair.distance.toFixed(3)}`}
+            onPointerEnter={() => setHighlight({ A: pair.a, B: pair.b })}
+            onPointerLeave={() => setHighlight({ A: null, B: null })}
+            onFocus={() => setHighlight({ A: pair.a, B: pair.b })}
+            onBlur={() => setHighlight({ A: null, B: null })}
+          >
+            <CropImage crop={facesA[pair.a].crop} label={`Face A${pair.a + 1}`} className="match-crop" />
+            <CropImage crop={facesB[pair.b].crop} label={`Face B${pair.b + 1}`} className="match-crop" />
+            <div className="match-text">
+              <span className="match-faces">
+                A{pair.a + 1} ↔ B{pair.b + 1}
+              </span>
+              <span className="mono match-distance" data-distance={pair.distance}>
+                {pair.distance.toFixed(3)}
+              </span>
+              <span className="meter" aria-hidden="true">
+                <span style={{ width: `${Math.round(strength * 100)}%` }} />
+              </span>
+            </div>
+          </li>
+        );
+      })}
+    </ol>
+  );
+}

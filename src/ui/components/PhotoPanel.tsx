@@ -1,0 +1,170 @@
+import { useId, useRef, useState } from 'react';
+import type { PhotoSlot } from '../../worker/protocol';
+import { removePhoto, setPhoto, setPhotoFromUrl } from '../actions';
+import type { FaceColors } from '../colors';
+import { useStore } from '../store';
+import { CropStrip } from './CropStrip';
+import { FaceCanvas } from './FaceCanvas';
+
+function firstImageFile(items: DataTransfer | null): File | null {
+  if (!items) return null;
+  return Array.from(items.files).find((f) => f.type.startsWith('image/')) ?? items.files[0] ?? null;
+}
+
+function statusText(status: string, faces: number, modelsReady: boolean): string {
+  switch (status) {
+    case 'decoding':
+      return 'Opening the photo…';
+    case 'analyzing':
+      return modelsReady ? 'Finding faces…' : 'Waiting for the face models…';
+    case 'done':
+      return faces === 0 ? 'No faces found' : `${faces} face${faces === 1 ? '' : 's'} found`;
+    default:
+      return '';
+  }
+}
+
+/** One photo slot: choose, drop, paste or fetch a photo; see its faces; remove or replace it. */
+export function PhotoPanel({ slot, colors }: { slot: PhotoSlot; colors: FaceColors }) {
+  const photo = useStore((s) => s.photos[slot]);
+  const modelsReady = useStore((s) => s.modelsReady);
+  const [dragging, setDragging] = useState(false);
+  const [url, setUrl] = useState('');
+  const fileInput = useRef<HTMLInputElement>(null);
+  const inputId = useId();
+  const busy = photo.status === 'decoding' || photo.status === 'analyzing';
+  const hasPhoto = photo.display !== null;
+
+  const accept = (file: File | null) => {
+    if (file) void setPhoto(slot, file, file.name || 'pasted image');
+  };
+
+  return (
+    <section
+      className={`photo-panel${dragging ? ' is-dragging' : ''}`}
+      aria-label={`Photo ${slot}`}
+      tabIndex={0}
+      aria-busy={busy}
+      onPaste={(event) => {
+        const file = firstImageFile(event.clipboardData);
+        if (file) {
+          event.preventDefault();
+          accept(file);
+          return;
+        }
+        const text = event.clipboardData.getData('text/plain').trim();
+        const target = event.target as HTMLElement;
+        if (/^https?:\/\//i.test(text) && target.tagName !== 'INPUT') {
+          event.preventDefault();
+          void setPhotoFromUrl(slot, text);
+        }
+      }}
+      onDragOver={(event) => {
+        event.preventDefault();
+        event.dataTransfer.dropEffect = 'copy';
+        setDragging(true);
+      }}
+      onDragLeave={(event) => {
+        if (!event.currentTarget.contains(event.relatedTarget as Node | null)) setDragging(false);
+      }}
+      onDrop={(event) => {
+        event.preventDefault();
+        setDragging(false);
+        accept(firstImageFile(event.dataTransfer));
+      }}
+    >
+      <header className="panel-header">
+        <h2>
+          <span className="slot-badge" aria-hidden="true">
+            {slot}
+          </span>
+          Photo {slot}
+        </h2>
+        {photo.name && (
+          <span className="file-name" title={photo.name}>
+            {photo.name}
+          </span>
+        )}
+        <div className="panel-actions">
+          <label className="button" htmlFor={inputId}>
+            {hasPhoto ? 'Replace' : 'Choose file'}
+          </label>
+          <input
+            ref={fileInput}
+            id={inputId}
+            className="visually-hidden"
+            type="file"
+            accept="image/*"
+            aria-label={`Choose photo ${slot}`}
+            onChange={(event) => {
+              accept(event.target.files?.[0] ?? null);
+              event.target.value = '';
+            }}
+          />
+          {(hasPhoto || photo.status === 'error') && (
+            <button type="button" className="button subtle" onClick={() => removePhoto(slot)}>
+              Remove<span className="visually-hidden"> photo {slot}</span>
+            </button>
+          )}
+        </div>
+      </header>
+
+      <div className="stage">
+        {hasPhoto ? (
+          <div className="canvas-wrap">
+            <FaceCanvas slot={slot} photo={photo} colors={colors[slot]} />
+            {busy && (
+              <div className="busy-veil" aria-hidden="true">
+                <span className="spinner" />
+              </div>
+            )}
+          </div>
+        ) : (
+          <button type="button" className="dropzone" onClick={() => fileInput.current?.click()}>
+            <svg viewBox="0 0 48 48" aria-hidden="true" className="dropzone-icon">
+              <rect x="6" y="10" width="36" height="28" rx="4" fill="none" stroke="currentColor" strokeWidth="2.5" />
+              <circle cx="18" cy="21" r="4" fill="none" stroke="currentColor" strokeWidth="2.5" />
+              <path d="M8 36l11-10 8 7 6-5 9 8" fill="none" stroke="currentColor" strokeWidth="2.5" />
+            </svg>
+            <span className="dropzone-title">Drop a photo here</span>
+            <span className="dropzone-hint">or click to choose one · paste with Ctrl+V after selecting this panel</span>
+          </button>
+        )}
+      </div>
+
+      <p className="panel-status" role="status" data-status={photo.status}>
+        {photo.status === 'error' ? <span className="error-text">{photo.error}</span> : statusText(photo.status, photo.faces.length, modelsReady)}
+        {photo.status === 'done' && photo.timings && (
+          <span
+            className="muted"
+            title={`decode ${Math.round(photo.timings.decode)} ms · detect ${Math.round(photo.timings.detect)} ms · embed ${Math.round(photo.timings.embed)} ms`}
+          >
+            {' '}
+            · {(photo.timings.total / 1000).toFixed(1)} s
+          </span>
+        )}
+      </p>
+
+      <CropStrip slot={slot} faces={photo.faces} colors={colors[slot]} />
+
+      <form
+        className="url-form"
+        onSubmit={(event) => {
+          event.preventDefault();
+          if (url.trim()) void setPhotoFromUrl(slot, url).then(() => setUrl(''));
+        }}
+      >
+        <input
+          type="url"
+          placeholder="…or an image address (https://…)"
+          aria-label={`Image URL for photo ${slot}`}
+          value={url}
+          onChange={(event) => setUrl(event.target.value)}
+        />
+        <button type="submit" className="button subtle" disabled={!url.trim()}>
+          Load<span className="visually-hidden"> URL into photo {slot}</span>
+        </button>
+      </form>
+    </section>
+  );
+}

@@ -1,0 +1,148 @@
+// The one UI store. It holds plain data only (photos, faces, the distance matrix, settings); the work
+// that fills it lives in actions.ts. Matches are derived from the matrix on demand, never stored, so
+// moving the threshold or the pairing mode is instant and never re-runs a model.
+import { create } from 'zustand';
+import type { EmbedderId, EmbedderInfo, FaceCrop, FaceKeypoints, MatchMode, MatchPair } from '../ml/types';
+import { matchPairs, type DistanceMatrix } from '../ml/similarity';
+import type { BackendReport, ModelProgress, PhotoSlot } from '../worker/protocol';
+
+export const SLOTS: readonly PhotoSlot[] = ['A', 'B'];
+
+export interface UiFace {
+  box: [number, number, number, number];
+  keypoints: FaceKeypoints;
+  confidence: number;
+  crop: FaceCrop;
+  embedding: Float32Array;
+}
+
+export type PhotoStatus = 'empty' | 'decoding' | 'analyzing' | 'done' | 'error';
+
+export interface PhotoState {
+  status: PhotoStatus;
+  /** bumps with every new photo or re-run; results carrying an older id are dropped */
+  requestId: number;
+  name: string;
+  blob: Blob | null;
+  /** decoded for display, EXIF orientation applied */
+  display: ImageBitmap | null;
+  faces: UiFace[];
+  /** the embedder that produced faces[].embedding */
+  embedder: EmbedderId | null;
+  error: string | null;
+  /** wall time of the last analysis and the worker's split of it */
+  timings: { total: number; decode: number; detect: number; embed: number } | null;
+}
+
+export interface Highlight {
+  A: number | null;
+  B: number | null;
+}
+
+export interface AlertMessage {
+  id: number;
+  text: string;
+}
+
+export interface AppState {
+  backend: BackendReport | null;
+  progress: ModelProgress | null;
+  modelsReady: boolean;
+  embedders: EmbedderInfo[];
+  embedder: EmbedderInfo | null;
+  threshold: number;
+  mode: MatchMode;
+  photos: Record<PhotoSlot, PhotoState>;
+  /** A x B distances, valid only for the request ids it was computed from */
+  matrix: { requestA: number; requestB: number; values: DistanceMatrix } | null;
+  highlight: Highlight;
+  alerts: AlertMessage[];
+  /** a short status line for screen readers and the footer (worker restarts, backend fallbacks) */
+  notice: string | null;
+}
+
+export const emptyPhoto = (requestId = 0): PhotoState => ({
+  status: 'empty',
+  requestId,
+  name: '',
+  blob: null,
+  display: null,
+  faces: [],
+  embedder: null,
+  error: null,
+  timings: null,
+});
+
+export const useStore = create<AppState>(() => ({
+  backend: null,
+  progress: null,
+  modelsReady: false,
+  embedders: [],
+  embedder: null,
+  threshold: 0.5,
+  mode: 'one-to-one',
+  photos: { A: emptyPhoto(), B: emptyPhoto() },
+  matrix: null,
+  highlight: { A: null, B: null },
+  alerts: [],
+  notice: null,
+}));
+
+export function updatePhoto(slot: PhotoSlot, patch: Partial<PhotoState>): void {
+  useStore.setState((state) => ({ photos: { ...state.photos, [slot]: { ...state.photos[slot], ...patch } } }));
+}
+
+let alertCounter = 0;
+export function pushAlert(text: string): void {
+  useStore.setState((state) => ({ alerts: [...state.alerts.slice(-2), { id: ++alertCounter, text }] }));
+}
+
+export function dismissAlert(id: number): void {
+  useStore.setState((state) => ({ alerts: state.alerts.filter((a) => a.id !== id) }));
+}
+
+export function setHighlight(highlight: Highlight): void {
+  const current = useStore.getState().highlight;
+  if (current.A !== highlight.A || current.B !== highlight.B) useStore.setState({ highlight });
+}
+
+/** The matrix, if it belongs to the faces currently shown in both panels. */
+export function currentMatrix(state: AppState): DistanceMatrix | null {
+  const { matrix, photos } = state;
+  if (!matrix || photos.A.status !== 'done' || photos.B.status !== 'done') return null;
+  if (matrix.requestA !== photos.A.requestId || matrix.requestB !== photos.B.requestId) return null;
+  return matrix.values;
+}
+
+const matchCache = new WeakMap<DistanceMatrix, Map<string, MatchPair[]>>();
+
+/** Matches for the current matrix, threshold and mode; memoised so every component shares one array. */
+export function currentMatches(state: AppState): MatchPair[] {
+  const matrix = currentMatrix(state);
+  if (!matrix) return EMPTY_MATCHES;
+  let byKey = matchCache.get(matrix);
+  if (!byKey) matchCache.set(matrix, (byKey = new Map()));
+  const key = `${state.threshold}|${state.mode}`;
+  let pairs = byKey.get(key);
+  if (!pairs) {
+    pairs = matchPairs(matrix, state.threshold, state.mode);
+    byKey.set(key, pairs);
+  }
+  return pairs;
+}
+const EMPTY_MATCHES: MatchPair[] = [];
+
+/** The slider's upper end: past the largest distance present, so its maximum always admits every pair. */
+export function thresholdMax(state: AppState): number {
+  const base = 2 * (state.embedder?.defaultThreshold ?? 0.5);
+  const matrix = currentMatrix(state);
+  const largest = matrix ? Math.max(0, ...matrix.flat()) : 0;
+  return Math.ceil(Math.max(base, largest) * 20 + 1e-9) / 20;
+}
+
+/** Highlights one face and, when it is matched, its best partner in the other photo. */
+export function highlightFace(slot: PhotoSlot, index: number | null): void {
+  if (index === null) return setHighlight({ A: null, B: null });
+  const pair = currentMatches(useStore.getState()).find((p) => (slot === 'A' ? p.a : p.b) === index);
+  setHighlight(slot === 'A' ? { A: index, B: pair ? pair.b : null } : { A: pair ? pair.a : null, B: index });
+}

@@ -1,0 +1,177 @@
+// The UI's handle on the ML worker. It restarts the worker when it crashes (an uncaught error, or a GPU
+// failure on WebGL), falls back to WASM, reloads the models and re-runs the step that was interrupted.
+// Only types come from the worker side: this file must not pull tfjs into the UI bundle.
+import * as Comlink from 'comlink';
+import type { EmbedderId, EmbedderInfo, SimilarityMetric } from '../ml/types';
+import {
+  USER_ERROR_PREFIX,
+  type AnalyzedPhoto,
+  type BackendPreference,
+  type BackendReport,
+  type CancelledAnalysis,
+  type FacematchWorkerApi,
+  type PhotoSlot,
+  type PhotoSource,
+  type ProgressCallback,
+} from '../worker/protocol';
+
+class WorkerCrashed extends Error {
+  constructor(reason: string) {
+    super(`the analysis worker stopped: ${reason}`);
+    this.name = 'WorkerCrashed';
+  }
+}
+
+/** Errors the worker raised on purpose carry a message meant for people; anything else is a fault. */
+export function isUserError(error: unknown): boolean {
+  return error instanceof Error && error.message.includes(USER_ERROR_PREFIX);
+}
+
+export function userMessage(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  const at = message.indexOf(USER_ERROR_PREFIX);
+  return at >= 0 ? message.slice(at + USER_ERROR_PREFIX.length) : message;
+}
+
+export interface WorkerClientEvents {
+  onBackend(report: BackendReport): void;
+  onProgress: ProgressCallback;
+  onRestart(reason: string): void;
+}
+
+interface Instance {
+  worker: Worker;
+  api: Comlink.Remote<FacematchWorkerApi>;
+  crashed: Promise<never>;
+}
+
+function startWorker(): Instance {
+  const worker = new Worker(new URL('../worker/facematch.worker.ts', import.meta.url), {
+    type: 'module',
+    name: 'facematch-ml',
+  });
+  const crashed = new Promise<never>((_, reject) => {
+    worker.addEventListener('error', (event) => {
+      event.preventDefault();
+      reject(new WorkerCrashed(event.message || 'uncaught error'));
+    });
+    worker.addEventListener('messageerror', () => reject(new WorkerCrashed('a message could not be read')));
+  });
+  crashed.catch(() => undefined); // observed by whichever call is in flight
+  return { worker, api: Comlink.wrap<FacematchWorkerApi>(worker), crashed };
+}
+
+export class WorkerClient {
+  private instance: Instance;
+  private preference: BackendPreference;
+  private backend: BackendReport | null = null;
+  private ready: Promise<BackendReport>;
+  private embedder: EmbedderId | null = null;
+  private restarting: Promise<void> | null = null;
+  private readonly events: WorkerClientEvents;
+  private readonly maxRestarts = 3;
+  private restarts = 0;
+
+  constructor(preference: BackendPreference, events: WorkerClientEvents) {
+    this.preference = preference;
+    this.events = events;
+    this.instance = startWorker();
+    this.ready = this.initialise();
+  }
+
+  get backendReport(): BackendReport | null {
+    return this.backend;
+  }
+
+  private async initialise(): Promise<BackendReport> {
+    const { api, crashed } = this.instance;
+    const report = await Promise.race([api.init(this.preference), crashed]);
+    this.backend = report;
+    this.events.onBackend(report);
+    return report;
+  }
+
+  private async restart(reason: string): Promise<void> {
+    this.restarting ??= (async () => {
+      this.restarts += 1;
+      if (this.restarts > this.maxRestarts) throw new Error(`the analysis worker keeps failing (${reason})`);
+      this.events.onRestart(reason);
+      this.instance.api[Comlink.releaseProxy]();
+      this.instance.worker.terminate();
+      this.preference = 'wasm'; // the GPU path is the usual suspect; WASM is the dependable one
+      this.instance = startWorker();
+      this.ready = this.initialise();
+      await this.ready;
+      if (this.embedder) await this.loadModelsOnce(this.embedder);
+    })().finally(() => {
+      this.restarting = null;
+    });
+    return this.restarting;
+  }
+
+  /** Runs one step; if the worker dies (or WebGL fails) meanwhile, restarts it and runs the step again. */
+  private async run<T>(step: (api: Comlink.Remote<FacematchWorkerApi>) => Promise<T>, retries = 1): Promise<T> {
+    for (let attempt = 0; ; attempt++) {
+      if (this.restarting) await this.restarting;
+      await this.ready;
+      const { api, crashed } = this.instance;
+      try {
+        return await Promise.race([step(api), crashed]);
+      } catch (error) {
+        const crash = error instanceof WorkerCrashed;
+        const gpuFault = !crash && !isUserError(error) && this.backend?.name === 'webgl';
+        if ((!crash && !gpuFault) || attempt >= retries) {
+          if (crash || gpuFault) this.restart(crash ? error.message : 'WebGL failed').catch(() => undefined);
+          throw error;
+        }
+        await this.restart(crash ? error.message : `WebGL failed: ${(error as Error).message}`);
+      }
+    }
+  }
+
+  init(): Promise<BackendReport> {
+    return this.ready;
+  }
+
+  listEmbedders(): Promise<EmbedderInfo[]> {
+    return this.run((api) => api.listEmbedders());
+  }
+
+  private async loadModelsOnce(id: EmbedderId): Promise<EmbedderInfo> {
+    const { api, crashed } = this.instance;
+    return Promise.race([api.loadModels(id, Comlink.proxy(this.events.onProgress)), crashed]);
+  }
+
+  async loadModels(id: EmbedderId): Promise<EmbedderInfo> {
+    const info = await this.run((api) => api.loadModels(id, Comlink.proxy(this.events.onProgress)));
+    this.embedder = id;
+    return info;
+  }
+
+  async importResnet50(h5: ArrayBuffer): Promise<EmbedderInfo> {
+    // Not retried: the bytes are transferred, and a crash while parsing 94 MB is better reported than repeated.
+    const info = await this.run((api) =>
+      api.importResnet50(Comlink.transfer(h5, [h5]), Comlink.proxy(this.events.onProgress)),
+      0,
+    );
+    this.embedder = info.id;
+    return info;
+  }
+
+  /** makeSource is called per attempt: a transferred bitmap cannot be sent twice. */
+  analyze(slot: PhotoSlot, requestId: number, makeSource: () => Promise<PhotoSource>): Promise<AnalyzedPhoto | CancelledAnalysis> {
+    return this.run(async (api) => {
+      const source = await makeSource();
+      const transfer = source.kind === 'bitmap' ? [source.bitmap] : [source.bytes];
+      return api.analyze(Comlink.transfer({ slot, requestId, source }, transfer));
+    });
+  }
+
+  cancel(slot: PhotoSlot, requestId: number): void {
+    void this.instance.api.cancel(slot, requestId).catch(() => undefined);
+  }
+
+  distances(a: Float32Array[], b: Float32Array[], metric: SimilarityMetric): Promise<number[][]> {
+    return this.run((api) => api.distances(a, b, metric));
+  }
+}

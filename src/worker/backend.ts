@@ -1,0 +1,67 @@
+// Picks the tfjs backend inside the worker: WebGL on a real GPU, WASM SIMD (threaded when the page is
+// cross-origin isolated) when WebGL2 is missing or software-rendered. Always checks what actually took,
+// because tfjs silently falls back when a backend fails to initialise.
+import * as tf from '@tensorflow/tfjs-core';
+import '@tensorflow/tfjs-backend-webgl';
+import { getThreadsCount, setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
+import wasmPlainUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm?url';
+import wasmSimdUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm?url';
+import wasmThreadedSimdUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm?url';
+import type { BackendPreference, BackendReport } from './protocol';
+
+/** Renderer strings of CPU rasterisers: "GPU" paths that are slower than WASM SIMD. */
+const SOFTWARE_RENDERER = /swiftshader|llvmpipe|softpipe|software|basic render|mesa offscreen/i;
+
+export interface WebglProbe {
+  renderer: string;
+  software: boolean;
+}
+
+/** Reads the WebGL2 renderer string from an OffscreenCanvas (tfjs-webgl in a worker needs WebGL2). */
+export function probeWebgl2(): WebglProbe | null {
+  if (typeof OffscreenCanvas === 'undefined') return null;
+  const gl = new OffscreenCanvas(1, 1).getContext('webgl2');
+  if (!gl) return null;
+  const debug = gl.getExtension('WEBGL_debug_renderer_info');
+  const renderer = String(gl.getParameter(debug ? debug.UNMASKED_RENDERER_WEBGL : gl.RENDERER) ?? 'unknown');
+  gl.getExtension('WEBGL_lose_context')?.loseContext();
+  return { renderer, software: SOFTWARE_RENDERER.test(renderer) };
+}
+
+async function trySetBackend(name: 'webgl' | 'wasm'): Promise<boolean> {
+  try {
+    const ok = await tf.setBackend(name);
+    await tf.ready();
+    return ok && tf.getBackend() === name;
+  } catch {
+    return false;
+  }
+}
+
+export async function selectBackend(preference: BackendPreference): Promise<BackendReport> {
+  const isolated = self.crossOriginIsolated === true;
+  let fallbackReason: string | undefined;
+
+  if (preference !== 'wasm') {
+    const probe = probeWebgl2();
+    if (!probe) fallbackReason = 'WebGL2 is not available in workers here';
+    else if (probe.software && preference === 'auto') fallbackReason = `WebGL is software-rendered (${probe.renderer})`;
+    else if (await trySetBackend('webgl')) {
+      return { name: 'webgl', detail: probe.renderer, crossOriginIsolated: isolated };
+    } else fallbackReason = `WebGL failed to start (${probe.renderer})`;
+  }
+
+  setWasmPaths({
+    'tfjs-backend-wasm.wasm': wasmPlainUrl,
+    'tfjs-backend-wasm-simd.wasm': wasmSimdUrl,
+    'tfjs-backend-wasm-threaded-simd.wasm': wasmThreadedSimdUrl,
+  });
+  if (!(await trySetBackend('wasm'))) {
+    throw new Error(`no tfjs backend could start (WASM failed${fallbackReason ? `; ${fallbackReason}` : ''})`);
+  }
+  const simd = (await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT')) === true;
+  const threaded = (await tf.env().getAsync('WASM_HAS_MULTITHREAD_SUPPORT')) === true;
+  const threads = getThreadsCount();
+  const detail = `${simd ? 'SIMD' : 'no SIMD'}, ${threaded ? `${threads} thread${threads === 1 ? '' : 's'}` : 'single-threaded'}`;
+  return { name: 'wasm', detail, crossOriginIsolated: isolated, fallbackReason };
+}

@@ -1,0 +1,35 @@
+// Turns what the UI sends (a transferred ImageBitmap, or raw bytes) into the RGB layout the ML core reads.
+// Full resolution is kept: the detector downscales for itself, and crops come from these pixels.
+import type { RgbImage } from '../ml/types';
+import { USER_ERROR_PREFIX, type PhotoSource } from './protocol';
+
+async function toBitmap(source: PhotoSource): Promise<ImageBitmap> {
+  if (source.kind === 'bitmap') return source.bitmap;
+  try {
+    return await createImageBitmap(new Blob([source.bytes]), { imageOrientation: 'from-image' });
+  } catch {
+    throw new Error(`${USER_ERROR_PREFIX}this file is not an image the browser can decode`);
+  }
+}
+
+export async function decodeToRgb(source: PhotoSource): Promise<RgbImage> {
+  const bitmap = await toBitmap(source);
+  try {
+    const { width, height } = bitmap;
+    if (width === 0 || height === 0) throw new Error(`${USER_ERROR_PREFIX}the image is empty (0 pixels)`);
+    const canvas = new OffscreenCanvas(width, height);
+    const context = canvas.getContext('2d', { willReadFrequently: true });
+    if (!context) throw new Error('no 2D context on OffscreenCanvas');
+    context.drawImage(bitmap, 0, 0);
+    const rgba = context.getImageData(0, 0, width, height).data;
+    const rgb = new Uint8Array(width * height * 3);
+    for (let i = 0, j = 0; j < rgba.length; i += 3, j += 4) {
+      rgb[i] = rgba[j];
+      rgb[i + 1] = rgba[j + 1];
+      rgb[i + 2] = rgba[j + 2];
+    }
+    return { data: rgb, width, height };
+  } finally {
+    bitmap.close();
+  }
+}

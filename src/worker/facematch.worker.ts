@@ -1,0 +1,232 @@
+// The ML worker: owns tfjs, the models and every heavy step, so the page never blocks.
+// Work is serialised (one analysis at a time); a photo replaced in the UI marks its old request stale,
+// and stale work stops at the next checkpoint instead of competing with the new photo.
+import * as Comlink from 'comlink';
+import * as tf from '@tensorflow/tfjs-core';
+import { get as idbGet, set as idbSet } from 'idb-keyval';
+import { readModelIndex, type ModelIndex } from '../ml/assets';
+import { createMtcnn, type MtcnnDetector } from '../ml/mtcnn';
+import { BUILTIN_EMBEDDERS, createEmbedder } from '../ml/embedders';
+import type { FaceEmbedder } from '../ml/embedders/embedder';
+import {
+  RESNET50_INFO,
+  createVggface2Resnet50,
+  deserializeResnet50Weights,
+  readVggface2Resnet50H5,
+  serializeResnet50Weights,
+} from '../ml/embedders/resnet50';
+import { analyzeDetections } from '../ml/pipeline';
+import { distanceMatrix } from '../ml/similarity';
+import type { AnalyzedFace, EmbedderId, EmbedderInfo, RgbImage } from '../ml/types';
+import { selectBackend } from './backend';
+import { decodeToRgb } from './decode';
+import { createFetchAssetReader } from './fetch-assets';
+import {
+  USER_ERROR_PREFIX,
+  type AnalyzeRequest,
+  type AnalyzedPhoto,
+  type BackendPreference,
+  type BackendReport,
+  type CancelledAnalysis,
+  type FacematchWorkerApi,
+  type PhotoSlot,
+  type ProgressCallback,
+} from './protocol';
+
+/** IndexedDB key of the user's ResNet50 weights (serialised once from the .h5, reused offline). */
+const RESNET50_STORE_KEY = 'facematch/vggface2-resnet50/weights';
+
+class StaleRequest extends Error {}
+
+let backend: BackendReport | null = null;
+let index: ModelIndex | null = null;
+let detector: MtcnnDetector | null = null;
+let embedder: FaceEmbedder | null = null;
+const latestRequest: Record<PhotoSlot, number> = { A: 0, B: 0 };
+let queue: Promise<unknown> = Promise.resolve();
+
+function serialised<T>(job: () => Promise<T>): Promise<T> {
+  const result = queue.then(job, job);
+  queue = result.catch(() => undefined);
+  return result;
+}
+
+function throwIfStale(slot: PhotoSlot, requestId: number): void {
+  if (requestId < latestRequest[slot]) throw new StaleRequest();
+}
+
+function requireReady(): { detector: MtcnnDetector; embedder: FaceEmbedder } {
+  if (!detector || !embedder) throw new Error('models are not loaded yet');
+  return { detector, embedder };
+}
+
+/** Throttles progress posts: every byte count would flood the UI thread. */
+function progressReporter(onProgress: ProgressCallback, label: string, totalBytes: number) {
+  let loaded = 0;
+  let lastPost = 0;
+  return {
+    add(delta: number) {
+      loaded += delta;
+      const now = performance.now();
+      if (now - lastPost > 50 || loaded >= totalBytes) {
+        lastPost = now;
+        onProgress({ phase: 'download', label, loadedBytes: loaded, totalBytes });
+      }
+    },
+    get loaded() {
+      return loaded;
+    },
+  };
+}
+
+function modelBytes(id: string): number {
+  const entry = index?.models[id];
+  return entry ? Object.values(entry.files).reduce((sum, file) => sum + file.bytes, 0) : 0;
+}
+
+/** Runs each model once on blank input: compiles WebGL shaders / WASM paths before the first photo. */
+async function warmUp(): Promise<void> {
+  const { detector: d, embedder: e } = requireReady();
+  const blank: RgbImage = { data: new Uint8Array(96 * 96 * 3).fill(128), width: 96, height: 96 };
+  await d.detect(blank);
+  const size = e.info.inputSize;
+  const faces = tf.fill([1, size, size, 3], 128) as tf.Tensor4D;
+  try {
+    await e.embed(faces);
+  } finally {
+    faces.dispose();
+  }
+}
+
+async function storedResnet50(): Promise<ArrayBuffer | undefined> {
+  try {
+    return await idbGet<ArrayBuffer>(RESNET50_STORE_KEY);
+  } catch {
+    return undefined; // IndexedDB unavailable (private mode): the user model simply is not offered
+  }
+}
+
+async function loadEmbedder(id: EmbedderId, read: ReturnType<typeof createFetchAssetReader>): Promise<FaceEmbedder> {
+  if (id !== 'vggface2-resnet50') return createEmbedder(id, read);
+  const stored = await storedResnet50();
+  if (!stored) throw new Error(`${USER_ERROR_PREFIX}load the VGGFace2 ResNet50 weights file (.h5) first`);
+  return createVggface2Resnet50(deserializeResnet50Weights(stored));
+}
+
+function sortLeftToRight(faces: AnalyzedFace[]): AnalyzedFace[] {
+  const centreX = (f: AnalyzedFace) => f.detection.box[0] + f.detection.box[2] / 2;
+  return [...faces].sort((p, q) => centreX(p) - centreX(q));
+}
+
+function transferablesOf(faces: AnalyzedFace[]): Transferable[] {
+  return faces.flatMap((f) => [f.embedding.buffer as ArrayBuffer, f.crop.rgba.buffer as ArrayBuffer]);
+}
+
+const api: FacematchWorkerApi = {
+  async init(preference: BackendPreference) {
+    if (!backend) backend = await selectBackend(preference);
+    return backend;
+  },
+
+  async listEmbedders() {
+    const infos: EmbedderInfo[] = [...BUILTIN_EMBEDDERS];
+    if (await storedResnet50()) infos.push(RESNET50_INFO);
+    return infos;
+  },
+
+  loadModels(embedderId: EmbedderId, onProgress: ProgressCallback) {
+    return serialised(async () => {
+      if (!backend) throw new Error('init() must run before loadModels()');
+      if (embedder?.info.id === embedderId && detector) return embedder.info;
+      const label = embedderId === 'vggface2-resnet50' ? 'VGGFace2 ResNet50 (stored)' : 'face models';
+      const reader = createFetchAssetReader((delta) => progress.add(delta));
+      const progress = progressReporter(onProgress, label, 0);
+      index ??= await readModelIndex(reader);
+      const total = (detector ? 0 : modelBytes('mtcnn')) + modelBytes(embedderId) + progress.loaded;
+      const tracked = progressReporter(onProgress, label, total);
+      tracked.add(progress.loaded);
+      const trackedReader = createFetchAssetReader((delta) => tracked.add(delta));
+      detector ??= await createMtcnn(trackedReader);
+      embedder?.dispose();
+      embedder = null;
+      embedder = await loadEmbedder(embedderId, trackedReader);
+      onProgress({ phase: 'warmup', label, loadedBytes: tracked.loaded, totalBytes: total });
+      await warmUp();
+      onProgress({ phase: 'ready', label, loadedBytes: tracked.loaded, totalBytes: total });
+      return embedder.info;
+    });
+  },
+
+  importResnet50(h5: ArrayBuffer, onProgress: ProgressCallback) {
+    return serialised(async () => {
+      const label = 'VGGFace2 ResNet50 weights file';
+      onProgress({ phase: 'download', label, loadedBytes: 0, totalBytes: h5.byteLength });
+      let weights;
+      try {
+        weights = await readVggface2Resnet50H5(new Uint8Array(h5));
+      } catch (error) {
+        throw new Error(`${USER_ERROR_PREFIX}not a keras_vggface ResNet50 weights file (${(error as Error).message})`);
+      }
+      const serialisedWeights = serializeResnet50Weights(weights);
+      try {
+        await idbSet(RESNET50_STORE_KEY, serialisedWeights);
+      } catch (error) {
+        throw new Error(`${USER_ERROR_PREFIX}the browser refused to store the weights (${(error as Error).message})`);
+      }
+      embedder?.dispose();
+      embedder = null;
+      embedder = await createVggface2Resnet50(weights);
+      onProgress({ phase: 'warmup', label, loadedBytes: h5.byteLength, totalBytes: h5.byteLength });
+      await warmUp();
+      onProgress({ phase: 'ready', label, loadedBytes: h5.byteLength, totalBytes: h5.byteLength });
+      return embedder.info;
+    });
+  },
+
+  analyze(request: AnalyzeRequest) {
+    const { slot, requestId } = request;
+    latestRequest[slot] = Math.max(latestRequest[slot], requestId);
+    const cancelled: CancelledAnalysis = { slot, requestId, cancelled: true };
+    return serialised(async (): Promise<AnalyzedPhoto | CancelledAnalysis> => {
+      try {
+        throwIfStale(slot, requestId);
+        const models = requireReady();
+        const t0 = performance.now();
+        const image = await decodeToRgb(request.source);
+        const t1 = performance.now();
+        throwIfStale(slot, requestId);
+        const detections = await models.detector.detect(image);
+        const t2 = performance.now();
+        throwIfStale(slot, requestId);
+        const faces = sortLeftToRight(await analyzeDetections(image, detections, models.embedder));
+        const t3 = performance.now();
+        throwIfStale(slot, requestId);
+        const result: AnalyzedPhoto = {
+          slot,
+          requestId,
+          width: image.width,
+          height: image.height,
+          embedder: models.embedder.info.id,
+          faces,
+          millis: { decode: t1 - t0, detect: t2 - t1, embed: t3 - t2 },
+        };
+        return Comlink.transfer(result, transferablesOf(faces));
+      } catch (error) {
+        if (error instanceof StaleRequest) return cancelled;
+        throw error;
+      } finally {
+        if (request.source.kind === 'bitmap') request.source.bitmap.close();
+      }
+    });
+  },
+
+  async cancel(slot: PhotoSlot, requestId: number) {
+    latestRequest[slot] = Math.max(latestRequest[slot], requestId + 1);
+  },
+
+  async distances(a, b, metric) {
+    return distanceMatrix(a, b, metric);
+  },
+};
+
+Comlink.expose(api);

@@ -1,0 +1,75 @@
+// The typed contract between the UI and the ML worker. Types only (plus plain constants): the UI imports
+// this file, so it must never pull in tfjs.
+import type { AnalyzedFace, EmbedderId, EmbedderInfo, SimilarityMetric } from '../ml/types';
+
+export type PhotoSlot = 'A' | 'B';
+export type BackendName = 'webgl' | 'wasm';
+export type BackendPreference = 'auto' | BackendName;
+
+export interface BackendReport {
+  name: BackendName;
+  /** human-readable: the GPU renderer, or the WASM flavour and thread count */
+  detail: string;
+  crossOriginIsolated: boolean;
+  /** why the preferred GPU path was not taken (software renderer, no WebGL2, init failure) */
+  fallbackReason?: string;
+}
+
+export interface ModelProgress {
+  phase: 'download' | 'warmup' | 'ready';
+  /** what is being loaded, for the progress label */
+  label: string;
+  loadedBytes: number;
+  totalBytes: number;
+}
+
+export type ProgressCallback = (progress: ModelProgress) => void;
+
+/** What the worker analyses: a decoded bitmap (transferred) or encoded bytes it decodes itself. */
+export type PhotoSource = { kind: 'bitmap'; bitmap: ImageBitmap } | { kind: 'bytes'; bytes: ArrayBuffer };
+
+export interface AnalyzeRequest {
+  slot: PhotoSlot;
+  /** increases with every new photo in a slot; a request older than the slot's latest is dropped */
+  requestId: number;
+  source: PhotoSource;
+}
+
+export interface AnalyzedPhoto {
+  slot: PhotoSlot;
+  requestId: number;
+  width: number;
+  height: number;
+  embedder: EmbedderId;
+  /** numbered left to right, in the order the UI shows them */
+  faces: AnalyzedFace[];
+  millis: { decode: number; detect: number; embed: number };
+}
+
+export interface CancelledAnalysis {
+  slot: PhotoSlot;
+  requestId: number;
+  cancelled: true;
+}
+
+export function isCancelled(result: AnalyzedPhoto | CancelledAnalysis): result is CancelledAnalysis {
+  return 'cancelled' in result;
+}
+
+/** The worker's API as the UI sees it through Comlink (every method is async across the boundary). */
+export interface FacematchWorkerApi {
+  init(preference: BackendPreference): Promise<BackendReport>;
+  /** built-in embedders plus the user model when its weights are stored */
+  listEmbedders(): Promise<EmbedderInfo[]>;
+  /** loads MTCNN (once) and the chosen embedder, reporting bytes fetched and warm-up */
+  loadModels(embedder: EmbedderId, onProgress: ProgressCallback): Promise<EmbedderInfo>;
+  /** parses a keras_vggface ResNet50 .h5 file, stores its weights in IndexedDB and returns the model info */
+  importResnet50(h5: ArrayBuffer, onProgress: ProgressCallback): Promise<EmbedderInfo>;
+  analyze(request: AnalyzeRequest): Promise<AnalyzedPhoto | CancelledAnalysis>;
+  /** marks every request of the slot up to requestId as stale; running work stops at its next checkpoint */
+  cancel(slot: PhotoSlot, requestId: number): Promise<void>;
+  distances(a: Float32Array[], b: Float32Array[], metric: SimilarityMetric): Promise<number[][]>;
+}
+
+/** An error the worker raises on purpose, with a message meant for people. */
+export const USER_ERROR_PREFIX = 'facematch: ';
