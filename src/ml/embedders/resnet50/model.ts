@@ -45,7 +45,9 @@ function foldConv(spec: ConvLayerSpec, weights: Resnet50Weights): FoldedConv {
   }
   // HWIO: the output channel is the fastest-moving index
   const folded = new Float32Array(kernel.length);
-  for (let i = 0; i < kernel.length; i++) folded[i] = kernel[i] * scale[i % outChannels];
+  for (let row = 0; row < kernel.length; row += outChannels) {
+    for (let o = 0; o < outChannels; o++) folded[row + o] = kernel[row + o] * scale[o];
+  }
   const size = spec.kernelSize;
   return {
     spec,
