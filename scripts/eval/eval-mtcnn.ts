@@ -120,6 +120,7 @@ for (const ref of images) {
     const f = faces[i];
     const t = best.truth[j];
     if (f.box.every((v, k) => v === t.box[k])) exact++;
+    else console.log(`inexact ${ref.image}: box [${f.box}] vs reference [${t.box}]`);
     confidenceErrors.push(Math.abs(f.confidence - t.confidence));
     for (const [name, [x, y]] of Object.entries(t.keypoints)) {
       const [px, py] = f.keypoints[name as keyof FaceDetection['keypoints']];

@@ -56,8 +56,17 @@ function areaTab(sourceSize: number, destSize: number, channels: number, scale: 
 // than one function seeing both array types.
 
 /** uint8 accumulates in float32 (OpenCV's WT=float): Float32Array stores round each step, products are rounded first. */
+/** For each destination pixel, the index one past its last tab entry. */
+function tabEnds(dest: Int32Array, length: number, size: number, cn: number): Int32Array {
+  const ends = new Int32Array(size);
+  for (let k = 0; k < length; k++) ends[dest[k] / cn] = k + 1;
+  for (let d = 1; d < size; d++) ends[d] = Math.max(ends[d], ends[d - 1]);
+  return ends;
+}
+
 function resizeAreaGeneralU8(src: Uint8Array, sw: number, sh: number, dst: Uint8Array, dw: number, dh: number, cn: number, scaleX: number, scaleY: number): void {
   const { source: xs, dest: xd, alpha: xa, length: xn } = areaTab(sw, dw, cn, scaleX);
+  const xEnd = tabEnds(xd, xn, dw, cn);
   const ytab = areaTab(sh, dh, 1, scaleY);
   const rowLength = dw * cn;
   const buf = new Float32Array(rowLength);
@@ -76,17 +85,26 @@ function resizeAreaGeneralU8(src: Uint8Array, sw: number, sh: number, dst: Uint8
     if (sy !== previousSy) {
       previousSy = sy;
       const rowOffset = sy * sw * cn;
-      buf.fill(0);
       if (cn === 3) {
-        for (let k = 0; k < xn; k++) {
-          const s = rowOffset + xs[k];
-          const d = xd[k];
-          const a = xa[k];
-          buf[d] += f32(src[s] * a);
-          buf[d + 1] += f32(src[s + 1] * a);
-          buf[d + 2] += f32(src[s + 2] * a);
+        // entries come grouped by destination pixel: accumulate each pixel in locals, in the same order
+        for (let dx = 0, k = 0; dx < dw; dx++) {
+          const end = xEnd[dx];
+          let b0 = 0;
+          let b1 = 0;
+          let b2 = 0;
+          for (; k < end; k++) {
+            const s = rowOffset + xs[k];
+            const a = xa[k];
+            b0 = f32(b0 + f32(src[s] * a));
+            b1 = f32(b1 + f32(src[s + 1] * a));
+            b2 = f32(b2 + f32(src[s + 2] * a));
+          }
+          buf[3 * dx] = b0;
+          buf[3 * dx + 1] = b1;
+          buf[3 * dx + 2] = b2;
         }
       } else {
+        buf.fill(0);
         for (let k = 0; k < xn; k++) for (let c = 0; c < cn; c++) buf[xd[k] + c] += f32(src[rowOffset + xs[k] + c] * xa[k]);
       }
     }
@@ -104,6 +122,7 @@ function resizeAreaGeneralU8(src: Uint8Array, sw: number, sh: number, dst: Uint8
 /** float64 images accumulate in float64 (OpenCV's WT=double) with the float32 weights. */
 function resizeAreaGeneralF64(src: Float64Array, sw: number, sh: number, dst: Float64Array, dw: number, dh: number, cn: number, scaleX: number, scaleY: number): void {
   const { source: xs, dest: xd, alpha: xa, length: xn } = areaTab(sw, dw, cn, scaleX);
+  const xEnd = tabEnds(xd, xn, dw, cn);
   const ytab = areaTab(sh, dh, 1, scaleY);
   const rowLength = dw * cn;
   const buf = new Float64Array(rowLength);
@@ -117,17 +136,25 @@ function resizeAreaGeneralF64(src: Float64Array, sw: number, sh: number, dst: Fl
     if (sy !== previousSy) {
       previousSy = sy;
       const rowOffset = sy * sw * cn;
-      buf.fill(0);
       if (cn === 3) {
-        for (let k = 0; k < xn; k++) {
-          const s = rowOffset + xs[k];
-          const d = xd[k];
-          const a = xa[k];
-          buf[d] += src[s] * a;
-          buf[d + 1] += src[s + 1] * a;
-          buf[d + 2] += src[s + 2] * a;
+        for (let dx = 0, k = 0; dx < dw; dx++) {
+          const end = xEnd[dx];
+          let b0 = 0;
+          let b1 = 0;
+          let b2 = 0;
+          for (; k < end; k++) {
+            const s = rowOffset + xs[k];
+            const a = xa[k];
+            b0 += src[s] * a;
+            b1 += src[s + 1] * a;
+            b2 += src[s + 2] * a;
+          }
+          buf[3 * dx] = b0;
+          buf[3 * dx + 1] = b1;
+          buf[3 * dx + 2] = b2;
         }
       } else {
+        buf.fill(0);
         for (let k = 0; k < xn; k++) for (let c = 0; c < cn; c++) buf[xd[k] + c] += src[rowOffset + xs[k] + c] * xa[k];
       }
     }

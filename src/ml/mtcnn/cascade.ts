@@ -134,16 +134,29 @@ export async function stage1(
 export function extractPatches(image: RgbImage, boxes: readonly Box[], size: number): Float32Array | null {
   const { width, height, data } = image;
   const out = new Float32Array(boxes.length * size * size * 3);
+  const windows = boxes.map((b) => padBox(b, width, height));
+  if (windows.some((w) => w.tmpw <= 0 || w.tmph <= 0)) return null;
+  // One scratch buffer for all patches; only the padding outside the image is zeroed.
+  const scratch = new Float64Array(Math.max(...windows.map((w) => w.tmpw * w.tmph * 3)));
   for (let k = 0; k < boxes.length; k++) {
-    const win = padBox(boxes[k], width, height);
-    if (win.tmpw <= 0 || win.tmph <= 0) return null;
-    const buffer = new Float64Array(win.tmpw * win.tmph * 3);
-    const rows = Math.min(win.sy1 - win.sy0, win.dy1 - win.dy0);
-    const cols = Math.min(win.sx1 - win.sx0, win.dx1 - win.dx0);
+    const win = windows[k];
+    const stride = win.tmpw * 3;
+    const buffer = scratch.subarray(0, win.tmph * stride);
+    const rows = Math.max(0, Math.min(win.sy1 - win.sy0, win.dy1 - win.dy0));
+    const cols = Math.max(0, Math.min(win.sx1 - win.sx0, win.dx1 - win.dx0));
+    const top = Math.min(win.dy0, win.tmph);
+    buffer.fill(0, 0, top * stride);
+    buffer.fill(0, (top + rows) * stride);
     for (let r = 0; r < rows; r++) {
+      const dst = (win.dy0 + r) * stride;
+      if (cols === 0) {
+        buffer.fill(0, dst, dst + stride);
+        continue;
+      }
       const src = ((win.sy0 + r) * width + win.sx0) * 3;
-      const dst = ((win.dy0 + r) * win.tmpw + win.dx0) * 3;
-      for (let i = 0; i < cols * 3; i++) buffer[dst + i] = data[src + i];
+      buffer.fill(0, dst, dst + win.dx0 * 3);
+      buffer.set(data.subarray(src, src + cols * 3), dst + win.dx0 * 3);
+      buffer.fill(0, dst + (win.dx0 + cols) * 3, dst + stride);
     }
     const resized = resizeArea(buffer, win.tmpw, win.tmph, size, size);
     const base = k * size * size * 3;
@@ -160,6 +173,23 @@ export function extractPatches(image: RgbImage, boxes: readonly Box[], size: num
   return out;
 }
 
+// Patches per R-/O-Net call: bounds activation memory (R-Net's first layer is 54 KB a patch, O-Net's 270 KB)
+// on photos with thousands of candidates. Results do not depend on it.
+const RNET_BATCH = 512;
+const ONET_BATCH = 128;
+
+/** Patch tensors of at most `batch` patches each (call inside tf.tidy). */
+function inBatches(patches: Float32Array, size: number, batch: number): tf.Tensor4D[] {
+  const perPatch = size * size * 3;
+  const count = patches.length / perPatch;
+  const out: tf.Tensor4D[] = [];
+  for (let start = 0; start < count; start += batch) {
+    const n = Math.min(batch, count - start);
+    out.push(tf.tensor4d(patches.subarray(start * perPatch, (start + n) * perPatch), [n, size, size, 3]));
+  }
+  return out;
+}
+
 /** R-Net on stage-1 boxes: score filter, NMS, bbreg, rerec; null where ipazc abandons the image. */
 export async function stage2(
   weights: WeightMap,
@@ -170,7 +200,10 @@ export async function stage2(
   if (boxes.length === 0) return [];
   const patches = extractPatches(image, boxes, 24);
   if (!patches) return null;
-  const out = tf.tidy(() => runRnet(weights, tf.tensor4d(patches, [boxes.length, 24, 24, 3])));
+  const out = tf.tidy(() => {
+    const parts = inBatches(patches, 24, RNET_BATCH).map((batch) => runRnet(weights, batch));
+    return { prob: tf.concat(parts.map((p) => p.prob)), reg: tf.concat(parts.map((p) => p.reg)) };
+  });
   let prob: Float32Array;
   let reg: Float32Array;
   try {
@@ -203,7 +236,14 @@ export async function stage3(
   const fixed = boxes.map((b) => ({ x1: Math.trunc(b.x1) | 0, y1: Math.trunc(b.y1) | 0, x2: Math.trunc(b.x2) | 0, y2: Math.trunc(b.y2) | 0, score: 0 }));
   const patches = extractPatches(image, fixed, 48);
   if (!patches) return [];
-  const out = tf.tidy(() => runOnet(weights, tf.tensor4d(patches, [fixed.length, 48, 48, 3])));
+  const out = tf.tidy(() => {
+    const parts = inBatches(patches, 48, ONET_BATCH).map((batch) => runOnet(weights, batch));
+    return {
+      prob: tf.concat(parts.map((p) => p.prob)),
+      reg: tf.concat(parts.map((p) => p.reg)),
+      landmarks: tf.concat(parts.map((p) => p.landmarks)),
+    };
+  });
   let prob: Float32Array;
   let reg: Float32Array;
   let landmarks: Float32Array;
