@@ -108,9 +108,10 @@ for (const ref of images) {
   const variants = [ref.faces, ...(ref.alt_faces_float64 ? [ref.alt_faces_float64] : [])];
   const scored = variants.map((truth) => {
     const match = greedyMatch(faces.map((f) => f.box), truth.map((t) => t.box), 0.85);
-    return { truth, match, hits: match.filter((m) => m >= 0).length };
+    const exactBoxes = match.filter((j, i) => j >= 0 && faces[i].box.every((v, k) => v === truth[j].box[k])).length;
+    return { truth, match, hits: match.filter((m) => m >= 0).length, exactBoxes };
   });
-  const best = scored.reduce((a, b) => (b.hits > a.hits ? b : a));
+  const best = scored.reduce((a, b) => (b.hits > a.hits || (b.hits === a.hits && b.exactBoxes > a.exactBoxes) ? b : a));
   referenceFaces += ref.faces.length;
   detections += faces.length;
   matched += best.hits;

@@ -71,41 +71,50 @@ export async function stage1(
   const { width, height } = image;
   const scales = scalePyramid(width, height, params.minFaceSize, params.scaleFactor);
   if (scales.length === 0) return [];
-  // Queue every level on the backend first, then read them back together.
-  const levels = scales.map((scale) => {
-    const sw = Math.ceil(width * scale);
-    const sh = Math.ceil(height * scale);
-    const scaled = resizeArea(image.data, width, height, sw, sh);
-    const maps = tf.tidy(() => {
-      const input = tf.tensor4d(transposedInput(scaled, sw, sh), [1, sw, sh, 3]);
-      const { prob, reg } = runPnet(weights, input);
-      const [mapW, mapH] = [prob.shape[1], prob.shape[2]];
-      const face = tf.reshape(tf.slice(prob, [0, 0, 0, 1], [1, mapW, mapH, 1]), [mapW * mapH]);
-      return { face, reg, mapW, mapH };
-    });
-    return { scale, sw, sh, ...maps };
-  });
-  let all: Candidate[] = [];
+  // Every level runs on the backend first; their maps (face probability plane, then the regression as
+  // 4 values per cell) are packed into one tensor and read back once.
+  // Resizing the next level on the CPU overlaps with an asynchronous (WebGL) backend running this one.
+  const levels = scales.map((scale) => ({ scale, sw: Math.ceil(width * scale), sh: Math.ceil(height * scale) }));
+  const mapSizes: [number, number][] = [];
+  const packed = tf.tidy(() =>
+    tf.concat(
+      levels.map(({ sw, sh }) => {
+        const scaled = resizeArea(image.data, width, height, sw, sh);
+        const { prob, reg } = runPnet(weights, tf.tensor4d(transposedInput(scaled, sw, sh), [1, sw, sh, 3]));
+        const [mapW, mapH] = [prob.shape[1], prob.shape[2]];
+        mapSizes.push([mapW, mapH]);
+        const face = tf.slice(prob, [0, 0, 0, 1], [1, mapW, mapH, 1]);
+        return tf.concat([tf.reshape(face, [-1]), tf.reshape(reg, [-1])]);
+      }),
+    ),
+  );
+  let maps: Float32Array;
   try {
-    const data = await Promise.all(levels.map((l) => Promise.all([l.face.data(), l.reg.data()])));
-    levels.forEach((level, i) => {
-      const [face, reg] = data[i];
-      const boxes = generateCandidates(face, reg, level.mapW, level.mapH, level.scale, params.thresholds[0]);
-      const picked = nms(boxes, 0.5, 'Union');
-      for (const k of picked) all.push(boxes[k]);
-      stats?.push({
-        scale: level.scale,
-        scaledWidth: level.sw,
-        scaledHeight: level.sh,
-        mapWidth: level.mapW,
-        mapHeight: level.mapH,
-        passing: boxes.length,
-        keptByNms: picked.length,
-      });
-    });
+    maps = (await packed.data()) as Float32Array;
   } finally {
-    for (const level of levels) tf.dispose([level.face, level.reg]);
+    packed.dispose();
   }
+  let all: Candidate[] = [];
+  let offset = 0;
+  levels.forEach((level, i) => {
+    const [mapW, mapH] = mapSizes[i];
+    const cells = mapW * mapH;
+    const face = maps.subarray(offset, offset + cells);
+    const reg = maps.subarray(offset + cells, offset + 5 * cells);
+    offset += 5 * cells;
+    const boxes = generateCandidates(face, reg, mapW, mapH, level.scale, params.thresholds[0]);
+    const picked = nms(boxes, 0.5, 'Union');
+    for (const k of picked) all.push(boxes[k]);
+    stats?.push({
+      scale: level.scale,
+      scaledWidth: level.sw,
+      scaledHeight: level.sh,
+      mapWidth: mapW,
+      mapHeight: mapH,
+      passing: boxes.length,
+      keptByNms: picked.length,
+    });
+  });
   if (all.length === 0) return [];
   all = nms(all, 0.7, 'Union').map((k) => all[k]);
   return all.map((c) => {

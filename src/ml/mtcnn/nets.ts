@@ -42,7 +42,7 @@ function dense(weights: WeightMap, x: tf.Tensor2D, name: string, preluName?: str
   }) as tf.Tensor2D;
 }
 
-// A type alias, not an interface, so tf.tidy accepts it as a TensorContainer.
+// Output shapes are type aliases, not interfaces, so tf.tidy accepts them as TensorContainers.
 export type PnetOutput = {
   /** [1, mapW, mapH, 2] softmax over face/no-face */
   prob: tf.Tensor4D;
@@ -63,7 +63,6 @@ export function runPnet(weights: WeightMap, input: tf.Tensor4D): PnetOutput {
   });
 }
 
-// A type alias, not an interface, so tf.tidy accepts it as a TensorContainer.
 export type RnetOutput = {
   /** [N, 2] */
   prob: tf.Tensor2D;
@@ -87,7 +86,6 @@ export function runRnet(weights: WeightMap, patches: tf.Tensor4D): RnetOutput {
   });
 }
 
-// A type alias, not an interface, so tf.tidy accepts it as a TensorContainer.
 export type OnetOutput = {
   /** [N, 2] */
   prob: tf.Tensor2D;
