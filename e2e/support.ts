@@ -106,3 +106,30 @@ export function nameFaces(detected: Box[], labels: LabelledFace[]): (string | nu
     return best?.name ?? null;
   });
 }
+
+/**
+ * Counts messages the page sends to its workers and analysis results that come back cancelled, from
+ * the outside (wrapping Worker before the app starts), so specs can prove work was or was not done.
+ */
+export async function watchWorkerTraffic(page: Page): Promise<void> {
+  await page.addInitScript(() => {
+    const traffic = { sent: 0, cancelled: 0 };
+    (window as unknown as { __workerTraffic: typeof traffic }).__workerTraffic = traffic;
+    const post = Worker.prototype.postMessage;
+    Worker.prototype.postMessage = function (this: Worker, ...args: unknown[]) {
+      traffic.sent++;
+      if (!(this as unknown as { __watched?: boolean }).__watched) {
+        (this as unknown as { __watched?: boolean }).__watched = true;
+        this.addEventListener('message', (event: MessageEvent) => {
+          const value = (event.data as { value?: { cancelled?: boolean } } | null)?.value;
+          if (value && value.cancelled === true) traffic.cancelled++;
+        });
+      }
+      return (post as (...a: unknown[]) => void).apply(this, args);
+    } as typeof Worker.prototype.postMessage;
+  });
+}
+
+export async function workerTraffic(page: Page): Promise<{ sent: number; cancelled: number }> {
+  return page.evaluate(() => ({ ...(window as unknown as { __workerTraffic: { sent: number; cancelled: number } }).__workerTraffic }));
+}

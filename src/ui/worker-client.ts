@@ -45,17 +45,21 @@ interface Instance {
   crashed: Promise<never>;
 }
 
-function startWorker(): Instance {
+function startWorker(onCrash: (reason: string) => void): Instance {
   const worker = new Worker(new URL('../worker/facematch.worker.ts', import.meta.url), {
     type: 'module',
     name: 'facematch-ml',
   });
   const crashed = new Promise<never>((_, reject) => {
+    const fail = (reason: string) => {
+      reject(new WorkerCrashed(reason));
+      onCrash(reason);
+    };
     worker.addEventListener('error', (event) => {
       event.preventDefault();
-      reject(new WorkerCrashed(event.message || 'uncaught error'));
+      fail(event.message || 'uncaught error');
     });
-    worker.addEventListener('messageerror', () => reject(new WorkerCrashed('a message could not be read')));
+    worker.addEventListener('messageerror', () => fail('a message could not be read'));
   });
   crashed.catch(() => undefined); // observed by whichever call is in flight
   return { worker, api: Comlink.wrap<FacematchWorkerApi>(worker), crashed };
@@ -75,8 +79,16 @@ export class WorkerClient {
   constructor(preference: BackendPreference, events: WorkerClientEvents) {
     this.preference = preference;
     this.events = events;
-    this.instance = startWorker();
+    this.instance = this.spawn();
     this.ready = this.initialise();
+  }
+
+  /** A crash restarts the worker at once, even when idle, so the next request finds a live one. */
+  private spawn(): Instance {
+    const instance = startWorker((reason) => {
+      if (this.instance === instance) this.restart(reason).catch(() => undefined);
+    });
+    return instance;
   }
 
   get backendReport(): BackendReport | null {
@@ -99,7 +111,7 @@ export class WorkerClient {
       this.instance.api[Comlink.releaseProxy]();
       this.instance.worker.terminate();
       this.preference = 'wasm'; // the GPU path is the usual suspect; WASM is the dependable one
-      this.instance = startWorker();
+      this.instance = this.spawn();
       this.ready = this.initialise();
       await this.ready;
       if (this.embedder) await this.loadModelsOnce(this.embedder);

@@ -51,9 +51,17 @@ function serialised<T>(job: () => Promise<T>): Promise<T> {
   return result;
 }
 
-function throwIfStale(slot: PhotoSlot, requestId: number): void {
+/**
+ * Lets queued messages (a cancel, a newer photo) run, then stops if this request became stale.
+ * WASM kernels resolve through microtasks only, so without this yield no message is read mid-analysis.
+ */
+async function checkpoint(slot: PhotoSlot, requestId: number): Promise<void> {
+  await new Promise((resolve) => setTimeout(resolve, 0));
   if (requestId < latestRequest[slot]) throw new StaleRequest();
 }
+
+/** Faces embedded per step between checkpoints: bounds how long a cancelled photo keeps the worker busy. */
+const FACES_PER_STEP = 8;
 
 function requireReady(): { detector: MtcnnDetector; embedder: FaceEmbedder } {
   if (!detector || !embedder) throw new Error('models are not loaded yet');
@@ -189,18 +197,23 @@ const api: FacematchWorkerApi = {
     const cancelled: CancelledAnalysis = { slot, requestId, cancelled: true };
     return serialised(async (): Promise<AnalyzedPhoto | CancelledAnalysis> => {
       try {
-        throwIfStale(slot, requestId);
+        await checkpoint(slot, requestId);
         const models = requireReady();
         const t0 = performance.now();
         const image = await decodeToRgb(request.source);
         const t1 = performance.now();
-        throwIfStale(slot, requestId);
+        await checkpoint(slot, requestId);
         const detections = await models.detector.detect(image);
         const t2 = performance.now();
-        throwIfStale(slot, requestId);
-        const faces = sortLeftToRight(await analyzeDetections(image, detections, models.embedder));
+        const analysed: AnalyzedFace[] = [];
+        for (let start = 0; start < detections.length; start += FACES_PER_STEP) {
+          await checkpoint(slot, requestId);
+          const step = detections.slice(start, start + FACES_PER_STEP);
+          analysed.push(...(await analyzeDetections(image, step, models.embedder, { batchSize: FACES_PER_STEP })));
+        }
+        const faces = sortLeftToRight(analysed);
         const t3 = performance.now();
-        throwIfStale(slot, requestId);
+        await checkpoint(slot, requestId);
         const result: AnalyzedPhoto = {
           slot,
           requestId,
