@@ -1,0 +1,200 @@
+// Prints the bench report as plain-text tables (stdout); the JSON holds the same figures and more.
+import path from 'node:path';
+import type { BenchReport } from './run-bench';
+import { median, min } from './stats';
+
+const ms = (v: number | undefined | null, digits = 0) => (v === undefined || v === null || Number.isNaN(v) ? '-' : v.toFixed(digits));
+const mb = (bytes: number | undefined | null) => (bytes === undefined || bytes === null ? '-' : `${(bytes / 1e6).toFixed(1)} MB`);
+
+function table(head: string[], rows: (string | number)[][]): string {
+  const cells = [head, ...rows.map((r) => r.map(String))];
+  const widths = head.map((_, c) => Math.max(...cells.map((r) => (r[c] ?? '').length)));
+  const line = (r: string[]) => r.map((v, c) => (c === 0 ? v.padEnd(widths[c]) : v.padStart(widths[c]))).join('  ');
+  return [line(cells[0]), widths.map((w) => '-'.repeat(w)).join('  '), ...cells.slice(1).map(line)].join('\n');
+}
+
+export function printReport(r: BenchReport): void {
+  const out: string[] = [];
+  const m = r.machine;
+  out.push(
+    `facematch bench (${r.quick ? 'quick' : 'full'}): ${r.command}`,
+    `Chromium ${m.chromium}, ${m.cpus} CPUs (navigator.hardwareConcurrency ${m.hardwareConcurrency}), crossOriginIsolated ${m.crossOriginIsolated}`,
+    `load average before ${m.loadBefore.join(' ')}, after ${m.loadAfter?.join(' ') ?? '-'}; elapsed ${r.elapsedS.toFixed(0)} s`,
+    '',
+  );
+
+  out.push('Model load and warm-up, ms (load: median/min of repeated loads; first detection: the first photo after load)');
+  out.push(
+    table(
+      ['backend', 'ours backend', 'init', 'MTCNN load', 'first det.', 'face-api backend', 'init', 'load', 'first det.'],
+      r.backends.map((s) => {
+        const p = s.peer && 'init' in s.peer ? s.peer : undefined;
+        return [
+          s.backend,
+          s.ours.init.detail.slice(0, 40),
+          ms(s.ours.init.initMs),
+          `${ms(s.ours.loadMs.median)}/${ms(s.ours.loadMs.min)}`,
+          ms(s.ours.warmupMs),
+          p ? p.init.detail : s.peer && 'error' in s.peer ? `error: ${s.peer.error.slice(0, 30)}` : '-',
+          ms(p?.init.initMs),
+          p ? `${ms(p.loadMs.median)}/${ms(p.loadMs.min)}` : '-',
+          ms(p?.warmupMs),
+        ];
+      }),
+    ),
+    '',
+  );
+
+  out.push(
+    `MTCNN per photo, ms: ${r.subset.length} reference photos <= 0.5 MP (every k-th by path; CPU: the first half). Per photo the median (and min) over repeated runs;`,
+    '"per photo" = median over photos, "per MP" = summed medians / summed megapixels, ratio = ours / face-api.js (total, and median of per-photo ratios)',
+  );
+  out.push(
+    table(
+      ['backend', 'photos', 'ours/photo', 'ours min', 'ours/MP', 'face-api on', 'face-api/photo', 'face-api min', 'face-api/MP', 'ratio tot', 'ratio med', 'faces o/f', 'f-a IoU.85/.5'],
+      r.backends.map((s) => {
+        const peer = s.photos.every((p) => p.peer);
+        return [
+          s.backend,
+          s.photos.length,
+          ms(median(s.photos.map((p) => p.ours.median))),
+          ms(median(s.photos.map((p) => p.ours.min))),
+          ms(s.oursMsPerMp),
+          peer ? (s.peerBackend ?? '-') : '-',
+          peer ? ms(median(s.photos.map((p) => p.peer!.median))) : '-',
+          peer ? ms(median(s.photos.map((p) => p.peer!.min))) : '-',
+          ms(s.peerMsPerMp),
+          ms(s.ratioTotal, 2),
+          ms(s.ratioMedian, 2),
+          `${s.photos.reduce((n, p) => n + p.oursFaces, 0)}/${peer ? s.photos.reduce((n, p) => n + (p.peerFaces ?? 0), 0) : '-'}`,
+          s.peerParity ? `${s.peerParity.matched}/${s.peerParity50?.matched ?? '-'} of ${s.peerParity.referenceFaces}` : '-',
+        ];
+      }),
+    ),
+    '',
+  );
+  const wasm = r.backends.find((s) => s.backend === 'wasm');
+  if (wasm) {
+    out.push('Per photo, median ms (ours on each backend; face-api.js where it ran beside it; WebGL: after one untimed run per photo):');
+    const peers = r.backends.filter((s) => s.peerTotalMs !== undefined);
+    out.push(
+      table(
+        ['photo', 'MP', ...r.backends.map((s) => `ours ${s.backend}`), ...peers.map((s) => `f-a ${s.peerBackend}${s.backend === s.peerBackend ? '' : ` (${s.backend} run)`}`)],
+        wasm.photos.map((p) => {
+          return [
+            path.basename(p.image),
+            p.megapixels.toFixed(2),
+            ...r.backends.map((s) => ms(s.photos.find((q) => q.image === p.image)?.ours.median)),
+            ...peers.map((s) => {
+              const q = s.photos.find((x) => x.image === p.image);
+              return ms(q?.peer?.median);
+            }),
+          ];
+        }),
+      ),
+      '',
+    );
+  }
+  out.push(
+    `mtcnn_ratio (ours / face-api.js, ${r.mtcnn_ratio_backend ?? '-'}): ${ms(r.mtcnn_ratio, 2)}; by backend: ${Object.entries(r.mtcnn_ratio_by_backend)
+      .map(([k, v]) => `${k} ${ms(v, 2)}`)
+      .join(', ')}`,
+    '',
+  );
+
+  if (r.parity) {
+    const p = r.parity;
+    out.push(
+      `Parity, ours in the browser (${p.backend}) vs ../shared/fixtures/mtcnn-reference on ${p.images} photos: ${p.matched}/${p.referenceFaces} reference faces matched at IoU >= 0.85 ` +
+        `(${(100 * p.matchedFraction).toFixed(1)}%), ${p.extra} extra detections, ${p.exactImages}/${p.images} photos exact; ` +
+        `browser decode = reference rgb_sha256 on ${p.decodeMatches}/${p.decodeChecked}`,
+      `  time on those photos (1 run each): ${ms(p.msPerImage.median)} ms median per photo, ${ms(p.msPerMp)} ms per MP, ${(p.totalMs / 1000).toFixed(1)} s in all`,
+      '',
+    );
+  }
+
+  for (const s of r.backends) {
+    for (const { image, profile } of s.profile ?? []) {
+      const st = profile.stages ?? {};
+      out.push(
+        `Profile (${s.backend}) ${path.basename(image)}: ${ms(profile.wallMs)} ms wall under tf.profile, backend kernels ${ms(profile.kernelMs)} ms ` +
+          `(${((100 * profile.kernelMs) / profile.wallMs).toFixed(0)}%), the rest is JS; stages: pyramid resize (JS) ${ms(st.pyramidResizeJs)}, ` +
+          `stage 1 ${ms(st.stage1)} (${st.stage1Boxes} boxes), stage 2 ${ms(st.stage2)} (${st.stage2Boxes} boxes), stage 3 ${ms(st.stage3)} ms`,
+        `  top kernels: ${profile.kernels.slice(0, 5).map((k) => `${k.name} ${ms(k.ms)} ms/${k.calls}`).join(', ')}`,
+      );
+    }
+  }
+  out.push('');
+
+  const embedRows = r.backends.flatMap((s) => {
+    if (!s.embedders || !s.convProbe) return [];
+    const probe = Math.max(...s.convProbe.map((c) => c.gflop / (min(c.ms) / 1000)));
+    return s.embedders.map((e) => {
+      const best = min(e.batchedMsPerFace);
+      const gflops = e.gflopPerFace / (best / 1000);
+      return [
+        s.backend,
+        e.id,
+        ms(e.loadMs),
+        ms(e.warmMs),
+        `${ms(median(e.singleMs))}/${ms(min(e.singleMs))}`,
+        `${ms(median(e.batchedMsPerFace))}/${ms(best)}`,
+        (1000 / best).toFixed(1),
+        e.gflopPerFace.toFixed(2),
+        gflops.toFixed(1),
+        probe.toFixed(1),
+        `${((100 * gflops) / probe).toFixed(0)}%`,
+      ];
+    });
+  });
+  if (embedRows.length) {
+    out.push('Embedders (random 0..255 faces; single = 1 face per call, batched = 8 per call, ms per face median/min; GFLOP/s from the best batched run)');
+    out.push(table(['backend', 'embedder', 'load', 'warm-up', 'single', 'batched', 'faces/s', 'GFLOP/face', 'GFLOP/s', 'conv probe', 'of probe'], embedRows));
+    for (const s of r.backends) {
+      if (!s.convProbe) continue;
+      out.push(`  conv probe ${s.backend}: ${s.convProbe.map((c) => `${c.label} ${(c.gflop / (min(c.ms) / 1000)).toFixed(1)} GFLOP/s`).join('; ')}`);
+    }
+    for (const s of r.backends) {
+      for (const e of s.embedders ?? []) out.push(`  ${s.backend} ${e.id} top kernels: ${e.kernels.map((k) => `${k.name} ${ms(k.ms)} ms/${k.calls}`).join(', ')}`);
+    }
+    out.push('');
+  }
+  for (const s of r.backends) {
+    if (!s.memory) continue;
+    out.push(
+      `Memory (${s.backend}, app pipeline on ${s.memory.photos.map((p) => `${path.basename(p.path)} ${p.faces} faces: detect ${ms(p.detectMs)} + embed ${ms(p.embedMs)} ms`).join(', ')}): ` +
+        `peak tfjs tensors ${mb(s.memory.peakBytes)}, WASM heap ${mb(s.memory.wasmHeapBytes)}, tensors left ${s.memory.newTensors}`,
+    );
+  }
+  out.push('');
+
+  if (r.app) {
+    const a = r.app;
+    out.push(
+      `App (${a.url}): backend ${a.backend} (${a.backendDetail?.trim()}), models ready at ${ms(a.modelsReadyMs)} ms after navigation; ` +
+        `first paint ${ms(a.firstPaintMs)} ms, FCP ${ms(a.firstContentfulPaintMs)} ms`,
+      `  JS before first contentful paint: ${(a.jsBeforePaint.gzipBytes / 1024).toFixed(1)} KB gzipped (${(a.jsBeforePaint.bytes / 1024).toFixed(1)} KB raw) in ${a.jsBeforePaint.files
+        .map((f) => path.basename(f.url))
+        .join(', ')}; all main-thread JS ${(a.jsMainThreadTotalGzip / 1024).toFixed(1)} KB gzipped`,
+    );
+    out.push(
+      table(
+        ['run', 'to matches', 'next frame', 'faces', 'matches', 'long tasks >50', 'max task', 'worker split A | B'],
+        a.runs.map((x) => [x.label, ms(x.domMs), ms(x.frameMs), x.faces.join('+'), x.matches, x.longTasks.over50, ms(x.longTasks.maxMs), `${x.split.A ?? '-'} | ${x.split.B ?? '-'}`]),
+      ),
+    );
+    if (a.slider.length) {
+      out.push(
+        `  slider (${a.slider.length} moves that changed the list): input -> DOM ${ms(median(a.slider.map((s) => s.domMs)), 1)} ms median (max ${ms(Math.max(...a.slider.map((s) => s.domMs)), 1)}), ` +
+          `-> next frame ${ms(median(a.slider.map((s) => s.frameMs)), 1)} ms median (max ${ms(Math.max(...a.slider.map((s) => s.frameMs)), 1)})`,
+      );
+    }
+    out.push(`  page + workers memory (measureUserAgentSpecificMemory): ${mb(a.uaMemoryBytes)}`);
+    if (a.errors.length) out.push(`  page errors: ${a.errors.join(' | ')}`);
+    out.push('');
+  }
+
+  out.push(`end_to_end_ms (bbt1 + bbt4, app, warm): ${ms(r.end_to_end_ms)}`, '', 'Goals');
+  out.push(table(['goal', 'target', 'measured', 'met'], Object.entries(r.goals).map(([k, g]) => [k, g.target, g.value, g.met === null ? '?' : g.met ? 'yes' : 'NO'])));
+  process.stdout.write(out.join('\n') + '\n');
+}
