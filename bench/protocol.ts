@@ -73,4 +73,9 @@ export interface MemoryReport {
   newTensors: number;
   wasmHeapBytes?: number;
   photos: { path: string; faces: number; detectMs: number; embedMs: number }[];
+  /** backend kernel time within the profiled run, and its heaviest kernels */
+  kernelMs: number;
+  kernels: KernelShare[];
+  /** a second pass over the same photos, the embed half timed part by part (thumbnails not included) */
+  embedSplit: Record<string, number>;
 }

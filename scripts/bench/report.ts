@@ -164,6 +164,8 @@ export function printReport(r: BenchReport): void {
     out.push(
       `Memory (${s.backend}, app pipeline on ${s.memory.photos.map((p) => `${path.basename(p.path)} ${p.faces} faces: detect ${ms(p.detectMs)} + embed ${ms(p.embedMs)} ms`).join(', ')}): ` +
         `peak tfjs tensors ${mb(s.memory.peakBytes)}, WASM heap ${mb(s.memory.wasmHeapBytes)}, tensors left ${s.memory.newTensors}`,
+      `  kernels ${ms(s.memory.kernelMs)} ms of that run: ${s.memory.kernels.map((k) => `${k.name} ${ms(k.ms)}/${k.calls}`).join(', ')}`,
+      `  embed half, part by part (second pass): ${Object.entries(s.memory.embedSplit).map(([k, v]) => `${k} ${ms(v)} ms`).join(', ')}`,
     );
   }
   out.push('');
@@ -175,7 +177,8 @@ export function printReport(r: BenchReport): void {
         `first paint ${ms(a.firstPaintMs)} ms, FCP ${ms(a.firstContentfulPaintMs)} ms`,
       `  JS before first contentful paint: ${(a.jsBeforePaint.gzipBytes / 1024).toFixed(1)} KB gzipped (${(a.jsBeforePaint.bytes / 1024).toFixed(1)} KB raw) in ${a.jsBeforePaint.files
         .map((f) => path.basename(f.url))
-        .join(', ')}; all main-thread JS ${(a.jsMainThreadTotalGzip / 1024).toFixed(1)} KB gzipped`,
+        .join(', ')}; all main-thread JS ${(a.jsMainThreadTotalGzip / 1024).toFixed(1)} KB gzipped; ` +
+        `worker scripts (off the main thread) ${a.workerJs.map((f) => `${path.basename(f.url)} ${(f.gzipBytes / 1024).toFixed(1)} KB gz`).join(', ') || '-'}`,
     );
     out.push(
       table(
@@ -194,6 +197,16 @@ export function printReport(r: BenchReport): void {
     out.push('');
   }
 
+  if (r.appProfile) {
+    const p = r.appProfile;
+    const fmt = (list: { fn: string; where: string; selfMs: number }[]) => list.map((e) => `${e.fn} (${e.where}) ${e.selfMs.toFixed(0)}`).join('; ');
+    out.push(
+      `Main-thread CPU profile (unminified build, not part of the timings above), self time in ms:`,
+      `  one warm bbt1+bbt4 run (${ms(p.run.e2e.domMs)} ms to matches): ${ms(p.run.busyMs)} ms busy; ${fmt(p.run.top)}`,
+      `  ${p.slider.moves.length} slider moves: ${ms(p.slider.busyMs)} ms busy; ${fmt(p.slider.top)}`,
+      '',
+    );
+  }
   out.push(`end_to_end_ms (bbt1 + bbt4, app, warm): ${ms(r.end_to_end_ms)}`, '', 'Goals');
   out.push(table(['goal', 'target', 'measured', 'met'], Object.entries(r.goals).map(([k, g]) => [k, g.target, g.value, g.met === null ? '?' : g.met ? 'yes' : 'NO'])));
   process.stdout.write(out.join('\n') + '\n');

@@ -11,7 +11,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 import type { BenchBackend, ConvProbe, DetectReport, EmbedReport, ImageReport, InitReport, MemoryReport, MtcnnProfile } from '../../bench/protocol';
-import { benchApp, type AppReport } from './app-bench';
+import { benchApp, profileApp, type AppProfile, type AppReport } from './app-bench';
 import { BenchPage, type WorkerKind } from './page';
 import { serveStatic } from './serve';
 import { median, min, parity, spread, sum, type Parity, type ParityImage, type Spread, type XYWH } from './stats';
@@ -34,12 +34,16 @@ const options = {
   build: !flag('--no-build'),
   app: !flag('--skip-app'),
   peer: !flag('--skip-peer'),
+  /** only the real-app part (no bench page) */
+  onlyApp: flag('--only-app'),
   /** head-to-head photos (face-api.js is slow on this machine, so a fixed subset) */
   subset: Number(value('--subset') ?? (quick ? 3 : 8)),
   reps: Number(value('--reps') ?? (quick ? 2 : 3)),
   peerReps: Number(value('--peer-reps') ?? 2),
   /** every reference photo once on WASM for parity (and per-photo time) */
   fullParity: !quick && !flag('--no-full-parity'),
+  /** main-thread CPU profile of the app (an unminified build), after the timed runs */
+  profile: flag('--profile') || (!quick && !flag('--no-profile')),
 };
 
 const started = Date.now();
@@ -112,6 +116,7 @@ export interface BenchReport {
   backends: BackendSection[];
   parity?: Parity & { backend: string; decodeMatches: number; decodeChecked: number; msPerImage: Spread; msPerMp: number; totalMs: number };
   app?: AppReport;
+  appProfile?: AppProfile;
   mtcnn_ratio: number | null;
   mtcnn_ratio_backend: string | null;
   mtcnn_ratio_by_backend: Record<string, number | null>;
@@ -131,6 +136,7 @@ function build(): void {
   // the app goes to its own folder, so a bench never swaps dist/ under someone's e2e run
   run('npx', ['vite', 'build', '--logLevel', 'warn', '--outDir', '.bench/app', '--emptyOutDir']);
   run('npx', ['vite', 'build', '--config', 'bench/vite.config.ts']);
+  if (options.profile && options.app) run('npx', ['vite', 'build', '--logLevel', 'warn', '--outDir', '.bench/app-profile', '--emptyOutDir', '--minify', 'false']);
 }
 
 async function main(): Promise<void> {
@@ -149,6 +155,8 @@ async function main(): Promise<void> {
     '/vendor/': path.join(root, '.bench/vendor'),
   });
   const appServer = await serveStatic({ '/': path.join(root, '.bench/app') }, { spaIndex: path.join(root, '.bench/app/index.html') });
+  const profiling = options.profile && options.app && fs.existsSync(path.join(root, '.bench/app-profile/index.html'));
+  const profileServer = profiling ? await serveStatic({ '/': path.join(root, '.bench/app-profile') }) : null;
   const browser = await chromium.launch({
     executablePath: chromiumPath,
     args: [
@@ -202,7 +210,7 @@ async function main(): Promise<void> {
           { backend: 'cpu', peer: options.peer, photos: few, embed: false, extra: false, warmEach: false },
         ];
 
-    for (const step of plan) report.backends.push(await benchBackend(bench, step, report));
+    for (const step of options.onlyApp ? [] : plan) report.backends.push(await benchBackend(bench, step, report));
     if (pageErrors.length) log(`bench page errors: ${pageErrors.join(' | ')}`);
 
     if (options.app) {
@@ -222,11 +230,19 @@ async function main(): Promise<void> {
         report.app = undefined;
         report.goals.app = { target: 'app bench ran', value: (error as Error).message.split('\n')[0], met: false };
       }
+      if (profileServer) {
+        try {
+          report.appProfile = await profileApp(browser, profileServer.url, { bbt: [path.join(sharedDir, BBT1), path.join(sharedDir, BBT4)] }, log);
+        } catch (error) {
+          log(`app profile failed: ${(error as Error).message.split('\n')[0]}`);
+        }
+      }
     }
   } finally {
     await browser.close();
     await benchServer.close();
     await appServer.close();
+    await profileServer?.close();
   }
 
   summarise(report);
