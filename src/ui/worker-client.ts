@@ -13,6 +13,7 @@ import {
   type PhotoSlot,
   type PhotoSource,
   type ProgressCallback,
+  type WebglProbe,
 } from '../worker/protocol';
 
 class WorkerCrashed extends Error {
@@ -65,6 +66,32 @@ function startWorker(onCrash: (reason: string) => void): Instance {
   return { worker, api: Comlink.wrap<FacematchWorkerApi>(worker), crashed };
 }
 
+const PROBE_CACHE_KEY = 'facematch.webgl-probe';
+const PROBE_MAX_AGE_MS = 7 * 24 * 3600 * 1000;
+
+/** The last WebGL2 probe of this browser (a software renderer takes seconds to probe); undefined = probe again. */
+function cachedWebglProbe(): WebglProbe | null | undefined {
+  try {
+    const cached = JSON.parse(localStorage.getItem(PROBE_CACHE_KEY) ?? 'null') as {
+      userAgent: string;
+      at: number;
+      probe: WebglProbe | null;
+    } | null;
+    if (cached && cached.userAgent === navigator.userAgent && Date.now() - cached.at < PROBE_MAX_AGE_MS) return cached.probe;
+  } catch {
+    // unreadable or blocked storage: probe again
+  }
+  return undefined;
+}
+
+function cacheWebglProbe(probe: WebglProbe | null): void {
+  try {
+    localStorage.setItem(PROBE_CACHE_KEY, JSON.stringify({ userAgent: navigator.userAgent, at: Date.now(), probe }));
+  } catch {
+    // not cached; harmless
+  }
+}
+
 export class WorkerClient {
   private instance: Instance;
   private preference: BackendPreference;
@@ -97,7 +124,8 @@ export class WorkerClient {
 
   private async initialise(): Promise<BackendReport> {
     const { api, crashed } = this.instance;
-    const report = await Promise.race([api.init(this.preference), crashed]);
+    const report = await Promise.race([api.init(this.preference, cachedWebglProbe()), crashed]);
+    if (report.webgl !== undefined) cacheWebglProbe(report.webgl);
     this.backend = report;
     this.events.onBackend(report);
     return report;

@@ -7,15 +7,10 @@ import { getThreadsCount, setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import wasmPlainUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm?url';
 import wasmSimdUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm?url';
 import wasmThreadedSimdUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm?url';
-import type { BackendPreference, BackendReport } from './protocol';
+import type { BackendPreference, BackendReport, WebglProbe } from './protocol';
 
 /** Renderer strings of CPU rasterisers: "GPU" paths that are slower than WASM SIMD. */
 const SOFTWARE_RENDERER = /swiftshader|llvmpipe|softpipe|software|basic render|mesa offscreen/i;
-
-export interface WebglProbe {
-  renderer: string;
-  software: boolean;
-}
 
 /** Reads the WebGL2 renderer string from an OffscreenCanvas (tfjs-webgl in a worker needs WebGL2). */
 export function probeWebgl2(): WebglProbe | null {
@@ -38,17 +33,18 @@ async function trySetBackend(name: 'webgl' | 'wasm'): Promise<boolean> {
   }
 }
 
-export async function selectBackend(preference: BackendPreference): Promise<BackendReport> {
+export async function selectBackend(preference: BackendPreference, knownWebgl?: WebglProbe | null): Promise<BackendReport> {
   const isolated = self.crossOriginIsolated === true;
   let fallbackReason: string | undefined;
+  let webgl: WebglProbe | null | undefined;
 
   if (preference !== 'wasm') {
-    const probe = probeWebgl2();
-    if (!probe) fallbackReason = 'WebGL2 is not available in workers here';
-    else if (probe.software && preference === 'auto') fallbackReason = `WebGL is software-rendered (${probe.renderer})`;
+    webgl = knownWebgl !== undefined ? knownWebgl : probeWebgl2();
+    if (!webgl) fallbackReason = 'WebGL2 is not available in workers here';
+    else if (webgl.software && preference === 'auto') fallbackReason = `WebGL is software-rendered (${webgl.renderer})`;
     else if (await trySetBackend('webgl')) {
-      return { name: 'webgl', detail: probe.renderer, crossOriginIsolated: isolated };
-    } else fallbackReason = `WebGL failed to start (${probe.renderer})`;
+      return { name: 'webgl', detail: webgl.renderer, crossOriginIsolated: isolated, webgl };
+    } else fallbackReason = `WebGL failed to start (${webgl.renderer})`;
   }
 
   setWasmPaths({
@@ -63,5 +59,5 @@ export async function selectBackend(preference: BackendPreference): Promise<Back
   const threaded = (await tf.env().getAsync('WASM_HAS_MULTITHREAD_SUPPORT')) === true;
   const threads = getThreadsCount();
   const detail = `${simd ? 'SIMD' : 'no SIMD'}, ${threaded ? `${threads} thread${threads === 1 ? '' : 's'}` : 'single-threaded'}`;
-  return { name: 'wasm', detail, crossOriginIsolated: isolated, fallbackReason };
+  return { name: 'wasm', detail, crossOriginIsolated: isolated, fallbackReason, webgl };
 }

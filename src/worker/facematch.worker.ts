@@ -31,6 +31,7 @@ import {
   type FacematchWorkerApi,
   type PhotoSlot,
   type ProgressCallback,
+  type WebglProbe,
 } from './protocol';
 
 /** IndexedDB key of the user's ResNet50 weights (serialised once from the .h5, reused offline). */
@@ -131,8 +132,8 @@ function transferablesOf(faces: AnalyzedFace[]): Transferable[] {
 }
 
 const api: FacematchWorkerApi = {
-  async init(preference: BackendPreference) {
-    if (!backend) backend = await selectBackend(preference);
+  async init(preference: BackendPreference, knownWebgl?: WebglProbe | null) {
+    if (!backend) backend = await selectBackend(preference, knownWebgl);
     return backend;
   },
 

@@ -6,6 +6,12 @@ export type PhotoSlot = 'A' | 'B';
 export type BackendName = 'webgl' | 'wasm';
 export type BackendPreference = 'auto' | BackendName;
 
+/** What WebGL2 in a worker reports; null when there is none. Probing SwiftShader takes seconds, so the UI caches it. */
+export interface WebglProbe {
+  renderer: string;
+  software: boolean;
+}
+
 export interface BackendReport {
   name: BackendName;
   /** human-readable: the GPU renderer, or the WASM flavour and thread count */
@@ -13,6 +19,8 @@ export interface BackendReport {
   crossOriginIsolated: boolean;
   /** why the preferred GPU path was not taken (software renderer, no WebGL2, init failure) */
   fallbackReason?: string;
+  /** the WebGL2 probe this choice was based on (undefined when WASM was forced) */
+  webgl?: WebglProbe | null;
 }
 
 export interface ModelProgress {
@@ -58,7 +66,8 @@ export function isCancelled(result: AnalyzedPhoto | CancelledAnalysis): result i
 
 /** The worker's API as the UI sees it through Comlink (every method is async across the boundary). */
 export interface FacematchWorkerApi {
-  init(preference: BackendPreference): Promise<BackendReport>;
+  /** knownWebgl: a cached probe result, to skip the slow probe on software renderers */
+  init(preference: BackendPreference, knownWebgl?: WebglProbe | null): Promise<BackendReport>;
   /** built-in embedders plus the user model when its weights are stored */
   listEmbedders(): Promise<EmbedderInfo[]>;
   /** loads MTCNN (once) and the chosen embedder, reporting bytes fetched and warm-up */

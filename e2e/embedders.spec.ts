@@ -1,0 +1,74 @@
+// The embedder chooser: a built-in switch re-embeds both photos and re-pairs them with that model's metric and
+// threshold; the user's ResNet50 .h5 is read once, kept in IndexedDB and used again after a reload, offline.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { expect, test } from '@playwright/test';
+import { writeSyntheticResnet50H5 } from '../test/resnet50/synthetic-keras-h5';
+import { bbtLabels, bbtPhoto, choosePhoto, detectedBoxes, facesFound, nameFaces, openApp, panelStatus, readMatches } from './support';
+
+test('switching to dlib ResNet-29 re-analyses both photos and pairs the same people', async ({ page }) => {
+  await openApp(page);
+  await choosePhoto(page, 'A', bbtPhoto(4));
+  await choosePhoto(page, 'B', bbtPhoto(5));
+  await facesFound(page, 'A');
+  await facesFound(page, 'B');
+
+  const chooser = page.getByRole('combobox', { name: 'Face model' });
+  await chooser.selectOption('dlib-resnet29');
+  await expect(panelStatus(page, 'A')).toHaveText(/Finding faces|Waiting for the face models/);
+  await facesFound(page, 'A');
+  await facesFound(page, 'B');
+  await expect(page.getByText(/Pairs with euclidean distance ≤ threshold match/)).toBeVisible();
+  await expect(page.getByRole('slider', { name: 'Threshold' })).toHaveValue('0.6');
+
+  const namesA = nameFaces(await detectedBoxes(page, 'A'), bbtLabels(4));
+  const namesB = nameFaces(await detectedBoxes(page, 'B'), bbtLabels(5));
+  await expect(page.getByRole('list', { name: 'Matches' }).getByRole('listitem').first()).toBeVisible();
+  const pairs = (await readMatches(page)).map((m) => [namesA[m.a - 1], namesB[m.b - 1]]);
+  for (const [a, b] of pairs) expect(a).toBe(b);
+  expect(pairs.map(([a]) => a).sort()).toEqual(['leonard', 'penny', 'raj', 'sheldon']);
+});
+
+test('the ResNet50 weights file is checked, stored once and reused after a reload, offline', async ({ page }) => {
+  test.setTimeout(300_000);
+  const weightsInput = () => page.getByLabel('VGGFace2 ResNet50 weights file (.h5)');
+  const chooser = page.getByRole('combobox', { name: 'Face model' });
+  await openApp(page);
+
+  // Something that is not a Keras weights file is refused with a plain message; the current model stays.
+  await weightsInput().setInputFiles(bbtPhoto(3));
+  await expect(page.getByRole('alert')).toContainText('not a keras_vggface ResNet50 weights file');
+  await expect(chooser).toHaveValue('vggface2-mobilenet');
+  await page.getByRole('alert').getByRole('button', { name: 'Dismiss' }).click();
+
+  // A structurally complete file (seeded random weights: the real one is not redistributable).
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'facematch-e2e-'));
+  const h5Path = path.join(dir, 'rcmalli_vggface_tf_notop_resnet50.h5');
+  fs.writeFileSync(h5Path, (await writeSyntheticResnet50H5({ seed: 7 })).bytes);
+  try {
+    await weightsInput().setInputFiles(h5Path);
+    await expect(chooser).toHaveValue('vggface2-resnet50', { timeout: 180_000 });
+    await expect(page.getByRole('progressbar')).toHaveCount(0, { timeout: 180_000 });
+  } finally {
+    // only once the page has read it
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+
+  // Offline, switching away and back reads the weights from IndexedDB, and analysis still runs.
+  await chooser.selectOption('vggface2-mobilenet');
+  await expect(chooser).toBeEnabled();
+  await page.context().setOffline(true);
+  await chooser.selectOption('vggface2-resnet50');
+  await expect(chooser).toBeEnabled({ timeout: 180_000 });
+  await expect(chooser).toHaveValue('vggface2-resnet50');
+  await choosePhoto(page, 'A', bbtPhoto(2));
+  expect(await facesFound(page, 'A')).toBe(3);
+  await page.context().setOffline(false);
+
+  // In a new session the stored weights are offered and loaded without the file.
+  await page.reload();
+  await expect(chooser).toHaveValue('vggface2-resnet50', { timeout: 180_000 });
+  await expect(chooser).toBeEnabled({ timeout: 180_000 });
+  await expect(page.getByRole('alert')).toHaveText('');
+});
