@@ -49,11 +49,15 @@ const detectorName = String(args.detector ?? 'mtcnn');
 const folds = parseFolds(args.folds as string | undefined);
 const limit = args.limit ? Number(args.limit) : Infinity;
 const flip = Boolean(args.flip);
+// Framing experiments: --box-scale S for 'vggface2', --zoom Z scales the 'aligned' template about the centre.
+const boxScale = args['box-scale'] ? Number(args['box-scale']) : undefined;
+const zoom = args.zoom ? Number(args.zoom) : undefined;
 
 const backend = await useBackend();
 const embedder = await createEmbedder(embedderId, readModelAsset);
 const info = embedder.info;
 const crop = (args.crop as CropRule | undefined) ?? info.crop;
+const template = zoom ? alignmentTemplate(info).map(([u, v]): [number, number] => [0.5 + (u - 0.5) * zoom, 0.5 + (v - 0.5) * zoom]) : undefined;
 const centre = args.center === true || (embedderArg === 'default' && (info as { centred?: boolean }).centred === true);
 
 const verification = JSON.parse(fs.readFileSync(sharedPath('datasets/lfw/verification.json'), 'utf8')) as { pairs: Pair[] };
@@ -69,7 +73,7 @@ const images = [...new Set(pairs.flatMap((p) => [p.a, p.b]))].sort();
 const cacheDir = path.join(repoRoot, '.eval/lfw');
 fs.mkdirSync(cacheDir, { recursive: true });
 const detectionCachePath = path.join(cacheDir, `detections-${detectorName}.jsonl`);
-const embeddingCachePath = path.join(cacheDir, `embeddings-${embedderId}-${crop}-${detectorName}${flip ? '-flip' : ''}.jsonl`);
+const embeddingCachePath = path.join(cacheDir, `embeddings-${embedderId}-${crop}-${detectorName}${flip ? '-flip' : ''}${boxScale ? `-box${boxScale}` : ''}${zoom ? `-zoom${zoom}` : ''}.jsonl`);
 function readJsonl<T>(file: string): Map<string, T> {
   const map = new Map<string, T>();
   if (!fs.existsSync(file)) return map;
@@ -110,7 +114,7 @@ for (const image of todo) {
     fs.appendFileSync(detectionCachePath, JSON.stringify({ image, value: found }) + '\n');
   }
   const photo = imageTensor(rgb);
-  const faces = cropFaces(photo, [found.detection], info, { crop });
+  const faces = cropFaces(photo, [found.detection], info, { crop, template, boxScale });
   const batch = flip ? tf.concat([faces, tf.reverse(faces, 2)]) : faces;
   const vectors = await embedder.embed(batch);
   tf.dispose([photo, faces, batch]);
@@ -158,7 +162,6 @@ if (args['template-stats']) {
     });
   }
   console.log('mean box', JSON.stringify(box.map((v) => +(v / n).toFixed(1))), 'box-relative keypoints', JSON.stringify(rel.map(([x, y]) => [+(x / n).toFixed(4), +(y / n).toFixed(4)])));
-  void alignmentTemplate;
 }
 
 // Optional centring: subtract the mean descriptor of the images of the *other* folds (LFW folds are
@@ -191,6 +194,8 @@ const fallbacks = images.filter((image) => detections.get(image)?.fallback).leng
 const result = {
   embedder: embedderId,
   crop,
+  boxScale: boxScale ?? null,
+  zoom: zoom ?? null,
   detector: detectorName,
   centred: centre,
   flip,
@@ -212,7 +217,7 @@ const result = {
 };
 const f = (x: number, d = 4) => x.toFixed(d);
 console.log(
-  `LFW ${embedderId} crop=${crop} detector=${detectorName}${centre ? ' centred' : ''}${flip ? ' flip' : ''} backend=${backend}\n` +
+  `LFW ${embedderId} crop=${crop}${boxScale ? ` box-scale=${boxScale}` : ''}${zoom ? ` zoom=${zoom}` : ''} detector=${detectorName}${centre ? ' centred' : ''}${flip ? ' flip' : ''} backend=${backend}\n` +
     `  pairs ${scored.length} (${folds.length} folds), images ${images.length}, fallback boxes ${fallbacks}\n` +
     `  accuracy ${f(folded.accuracyMean)} ± ${f(folded.accuracyStd)}  threshold ${f(folded.thresholdMean)} (mean of per-fold best)\n` +
     `  AUC ${f(roc.auc)}  EER ${f(roc.eer)}  TAR@FAR=1e-3 ${f(roc.tarAtFar(1e-3))}  TAR@FAR=1e-2 ${f(roc.tarAtFar(1e-2))}\n` +

@@ -18,15 +18,15 @@ export function nearestToCentre(faces: readonly FaceDetection[], width: number, 
  * Box size and keypoints are the means of MTCNN's own LFW detections (eval-lfw --template-stats).
  */
 export function fallbackDetection(width: number, height: number): FaceDetection {
-  const w = 0.4 * width;
-  const h = 0.5 * height;
-  const x = (width - w) / 2;
-  const y = (height - h) / 2;
+  const w = 0.372 * width;
+  const h = 0.497 * height;
+  const x = 0.494 * width - w / 2;
+  const y = 0.504 * height - h / 2;
   const at = (u: number, v: number): Point => [x + u * w, y + v * h];
   return {
     box: [x, y, w, h],
     confidence: 0,
-    keypoints: { left_eye: at(0.31, 0.4), right_eye: at(0.69, 0.4), nose: at(0.5, 0.58), mouth_left: at(0.34, 0.78), mouth_right: at(0.66, 0.78) },
+    keypoints: { left_eye: at(0.29, 0.39), right_eye: at(0.743, 0.382), nose: at(0.521, 0.585), mouth_left: at(0.324, 0.76), mouth_right: at(0.726, 0.754) },
   };
 }
 

@@ -20,6 +20,8 @@ export interface AnalyzeOptions {
   crop?: CropRule;
   /** overrides the 'aligned' template (for evaluation) */
   template?: AlignmentTemplate;
+  /** overrides the 'vggface2' box enlargement (for evaluation) */
+  boxScale?: number;
 }
 
 /** The canonical 5-point layout each embedder's 'aligned' crop uses. */
@@ -36,7 +38,7 @@ export function imageTensor(image: RgbImage): tf.Tensor3D {
 export function cropFaces(photo: tf.Tensor3D, detections: readonly FaceDetection[], info: EmbedderInfo, options: AnalyzeOptions = {}): tf.Tensor4D {
   const rule = options.crop ?? info.crop;
   const template = options.template ?? alignmentTemplate(info);
-  return warpFaces(photo, detections.map((d) => cropTransform(d, rule, info.inputSize, template)), info.inputSize);
+  return warpFaces(photo, detections.map((d) => cropTransform(d, rule, info.inputSize, template, options.boxScale)), info.inputSize);
 }
 
 async function thumbnails(photo: tf.Tensor3D, detections: readonly FaceDetection[], size: number): Promise<FaceCrop[]> {
