@@ -196,6 +196,7 @@ const api = {
       { label: 'conv 3x3 64->64 @56x56', x: [1, 56, 56, 64], f: [3, 3, 64, 64] },
       { label: 'conv 1x1 256->256 @28x28', x: [1, 28, 28, 256], f: [1, 1, 256, 256] },
       { label: 'conv 3x3 128->128 @28x28 x8', x: [8, 28, 28, 128], f: [3, 3, 128, 128] },
+      { label: 'conv 1x1 512->512 @14x14 x8', x: [8, 14, 14, 512], f: [1, 1, 512, 512] },
     ];
     const results: ConvProbe[] = [];
     for (const c of cases) {
@@ -277,6 +278,30 @@ const api = {
         embedSplit,
       };
     } finally {
+      embedder.dispose();
+    }
+  },
+
+  /** One round of the threads A/B: conv throughput, one detection, default-embedder ms/face (best of 2-3 each). */
+  async abRound(path: string): Promise<{ convGflops: number; detectMs: number; embedMsPerFace: number }> {
+    const probe = (await api.convProbe(3)).find((c) => c.label.includes('x8') && c.label.includes('3x3'))!;
+    const convGflops = probe.gflop / (Math.min(...probe.ms) / 1000);
+    await api.loadImage(path);
+    const detectMs = Math.min(...(await api.detect(path, 2)).times);
+    const embedder = await createEmbedder(BUILTIN_EMBEDDERS[0].id as EmbedderId, readAsset);
+    const s = embedder.info.inputSize;
+    const faces = tf.randomUniform([8, s, s, 3], 0, 255) as tf.Tensor4D;
+    try {
+      await embedder.embed(faces);
+      let best = Infinity;
+      for (let r = 0; r < 2; r++) {
+        const t0 = performance.now();
+        await embedder.embed(faces);
+        best = Math.min(best, (performance.now() - t0) / 8);
+      }
+      return { convGflops, detectMs, embedMsPerFace: best };
+    } finally {
+      faces.dispose();
       embedder.dispose();
     }
   },

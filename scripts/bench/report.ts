@@ -143,7 +143,7 @@ export function printReport(r: BenchReport): void {
         e.gflopPerFace.toFixed(2),
         gflops.toFixed(1),
         probe.toFixed(1),
-        `${((100 * gflops) / probe).toFixed(0)}%`,
+        `${((100 * gflops) / probe).toFixed(1)}%`,
       ];
     });
   });
@@ -158,6 +158,17 @@ export function printReport(r: BenchReport): void {
       for (const e of s.embedders ?? []) out.push(`  ${s.backend} ${e.id} top kernels: ${e.kernels.map((k) => `${k.name} ${ms(k.ms)} ms/${k.calls}`).join(', ')}`);
     }
     out.push('');
+  }
+  if (r.threadsAB) {
+    const t = r.threadsAB;
+    const col = (k: 'wasm' | 'wasm-1t', f: 'convGflops' | 'detectMs' | 'embedMsPerFace') => median(t.rounds.map((x) => x[k][f]));
+    out.push(
+      `WASM threads A/B (${t.rounds.length} alternating rounds, medians; threaded build reports "${t.threadedDetail}"): ` +
+        `conv ${col('wasm', 'convGflops').toFixed(1)} vs ${col('wasm-1t', 'convGflops').toFixed(1)} GFLOP/s, ` +
+        `MTCNN ${path.basename(t.image)} ${ms(col('wasm', 'detectMs'))} vs ${ms(col('wasm-1t', 'detectMs'))} ms, ` +
+        `vggface2-mobilenet ${ms(col('wasm', 'embedMsPerFace'))} vs ${ms(col('wasm-1t', 'embedMsPerFace'))} ms/face (threaded build vs SIMD without threads)`,
+      '',
+    );
   }
   for (const s of r.backends) {
     if (!s.memory) continue;

@@ -34,6 +34,10 @@ const options = {
   build: !flag('--no-build'),
   app: !flag('--skip-app'),
   peer: !flag('--skip-peer'),
+  /** embedders on SwiftShader WebGL too (slow: every shader compiles on the CPU) */
+  webglEmbed: flag('--webgl-embed'),
+  /** alternate WASM with and without threads, same photo and model, to see whether threads pay here */
+  threadsAB: Number(value('--threads-ab') ?? (quick ? 0 : 3)),
   /** only the real-app part (no bench page) */
   onlyApp: flag('--only-app'),
   /** head-to-head photos (face-api.js is slow on this machine, so a fixed subset) */
@@ -117,6 +121,7 @@ export interface BenchReport {
   parity?: Parity & { backend: string; decodeMatches: number; decodeChecked: number; msPerImage: Spread; msPerMp: number; totalMs: number };
   app?: AppReport;
   appProfile?: AppProfile;
+  threadsAB?: ThreadsAB;
   mtcnn_ratio: number | null;
   mtcnn_ratio_backend: string | null;
   mtcnn_ratio_by_backend: Record<string, number | null>;
@@ -199,18 +204,20 @@ async function main(): Promise<void> {
 
     // face-api.js's own tfjs (1.7) has cpu and webgl; its WASM is tfjs-backend-wasm 1.7.0 (plain WASM).
     // WebGL here is SwiftShader (software) and compiles shaders per input size: few photos, one untimed run each.
-    const few = subset.slice(0, Math.min(3, subset.length));
+    // the two smallest photos of the subset
+    const few = [...subset].sort((a, b) => a.width * a.height - b.width * b.height).slice(0, 2);
     const plan: Step[] = quick
       ? [{ backend: 'wasm', peer: options.peer, photos: subset, embed: true, extra: true, warmEach: false }]
       : [
           { backend: 'wasm', peer: options.peer, photos: subset, embed: true, extra: true, warmEach: false },
           { backend: 'wasm-plain', peer: options.peer, photos: subset, embed: false, extra: false, warmEach: false },
           { backend: 'wasm-1t', peer: false, photos: subset, embed: true, extra: false, warmEach: false },
-          { backend: 'webgl', peer: options.peer, photos: few, embed: true, extra: false, warmEach: true },
+          { backend: 'webgl', peer: options.peer, photos: few, embed: options.webglEmbed, extra: false, warmEach: true },
           { backend: 'cpu', peer: options.peer, photos: few, embed: false, extra: false, warmEach: false },
         ];
 
     for (const step of options.onlyApp ? [] : plan) report.backends.push(await benchBackend(bench, step, report));
+    if (!options.onlyApp && options.threadsAB > 0) report.threadsAB = await threadsAB(bench, options.threadsAB);
     if (pageErrors.length) log(`bench page errors: ${pageErrors.join(' | ')}`);
 
     if (options.app) {
@@ -344,8 +351,11 @@ async function benchBackend(bench: BenchPage, step: Step, report: BenchReport): 
     log(`${backend}: pipeline bbt1+bbt4 peak tensor memory ${(section.memory.peakBytes / 1e6).toFixed(1)} MB`);
   }
   if (withEmbedders) {
-    section.convProbe = await bench.call<ConvProbe[]>('ours', 'convProbe', options.reps + 2);
+    // the probe runs before and after the embedders; each case keeps all its samples (the best one counts)
+    const before = await bench.call<ConvProbe[]>('ours', 'convProbe', options.reps + 2);
     section.embedders = await bench.call<EmbedReport[]>('ours', 'embedders', options.reps + 2, 8);
+    const after = await bench.call<ConvProbe[]>('ours', 'convProbe', options.reps + 2);
+    section.convProbe = before.map((c, i) => ({ ...c, ms: [...c.ms, ...after[i].ms] }));
     for (const e of section.embedders) {
       log(`${backend}: ${e.id} ${median(e.singleMs).toFixed(0)} ms/face single, ${median(e.batchedMsPerFace).toFixed(0)} ms/face batched (${e.gflopPerFace.toFixed(2)} GFLOP/face)`);
     }
@@ -356,6 +366,37 @@ async function benchBackend(bench: BenchPage, step: Step, report: BenchReport): 
 }
 
 const subset0 = (photos: RefImage[]) => photos[0].image;
+
+type AbRound = { convGflops: number; detectMs: number; embedMsPerFace: number };
+export interface ThreadsAB {
+  image: string;
+  /** what the threaded flavour reports (tfjs-backend-wasm's getThreadsCount at start) */
+  threadedDetail: string;
+  rounds: { wasm: AbRound; 'wasm-1t': AbRound }[];
+}
+
+/** WASM as the app starts it (threaded build when isolated) vs the non-threaded SIMD build, alternating A/B. */
+async function threadsAB(bench: BenchPage, rounds: number): Promise<ThreadsAB> {
+  const out: ThreadsAB = { image: BBT1, threadedDetail: '', rounds: [] };
+  for (let i = 0; i < rounds; i++) {
+    const round = {} as ThreadsAB['rounds'][number];
+    for (const backend of ['wasm', 'wasm-1t'] as const) {
+      await bench.start('ab', 'ours');
+      const init = await bench.call<InitReport>('ab', 'init', backend);
+      if (backend === 'wasm') out.threadedDetail = init.detail;
+      await bench.call<number>('ab', 'loadMtcnn');
+      round[backend] = await bench.call<AbRound>('ab', 'abRound', BBT1);
+      await bench.stop('ab');
+    }
+    out.rounds.push(round);
+    log(
+      `threads A/B ${i + 1}/${rounds}: conv ${round.wasm.convGflops.toFixed(1)} vs ${round['wasm-1t'].convGflops.toFixed(1)} GFLOP/s, ` +
+        `bbt1 ${round.wasm.detectMs.toFixed(0)} vs ${round['wasm-1t'].detectMs.toFixed(0)} ms, ` +
+        `embed ${round.wasm.embedMsPerFace.toFixed(0)} vs ${round['wasm-1t'].embedMsPerFace.toFixed(0)} ms/face (threaded vs not)`,
+    );
+  }
+  return out;
+}
 
 /** Every reference photo (or the subset with --quick) once through our detector on this backend. */
 async function parityRun(bench: BenchPage, backend: BenchBackend): Promise<NonNullable<BenchReport['parity']>> {
@@ -416,7 +457,7 @@ function summarise(report: BenchReport): void {
       goal(
         `embedding_${e.id}_${s.backend}`,
         '>= 60% of measured conv throughput',
-        `${achieved.toFixed(1)} of ${probe.toFixed(1)} GFLOP/s (${((100 * achieved) / probe).toFixed(0)}%)`,
+        `${achieved.toFixed(1)} of ${probe.toFixed(1)} GFLOP/s (${((100 * achieved) / probe).toFixed(1)}%)`,
         achieved >= 0.6 * probe,
       );
     }
