@@ -4,6 +4,7 @@ import { Controls } from './components/Controls';
 import { DistanceMatrix } from './components/DistanceMatrix';
 import { EmbedderChooser } from './components/EmbedderChooser';
 import { MatchList } from './components/MatchList';
+import { OfflineStatus } from './components/OfflineStatus';
 import { PhotoPanel } from './components/PhotoPanel';
 import { Alerts, BackendBadge, ModelProgress } from './components/StatusBar';
 import { currentMatches, currentMatrix, thresholdMax, useStore } from './store';
@@ -76,6 +77,7 @@ export function App() {
         <div className="header-tools">
           <EmbedderChooser />
           <BackendBadge />
+          <OfflineStatus />
         </div>
       </header>
       <ModelProgress />

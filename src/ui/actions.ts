@@ -199,7 +199,11 @@ export function removePhoto(slot: PhotoSlot): void {
   clearDerived();
 }
 
-/** Reads an image from a URL. Most hosts forbid cross-origin reads; say so plainly instead of failing vaguely. */
+/**
+ * Reads an image from a URL. The page's CSP keeps connect-src to this origin, so the image is loaded
+ * as an <img crossorigin> (img-src allows http/https for exactly this) and copied into a local PNG blob;
+ * the host must allow cross-origin reads (CORS). Most hosts do not; say so plainly.
+ */
 export async function setPhotoFromUrl(slot: PhotoSlot, rawUrl: string): Promise<void> {
   let url: URL;
   try {
@@ -209,22 +213,37 @@ export async function setPhotoFromUrl(slot: PhotoSlot, rawUrl: string): Promise<
     pushAlert(`Photo ${slot}: “${rawUrl}” is not a web address (it should start with https://).`);
     return;
   }
-  let response: Response;
+  let blob: Blob;
   try {
-    response = await fetch(url, { mode: 'cors', credentials: 'omit' });
+    blob = await loadImageAsBlob(url);
   } catch {
     pushAlert(
-      `Photo ${slot}: ${url.host} refused to let this page read the image (it allows no cross-origin reads). ` +
-        'Save the image and drop the file here instead.',
+      `Photo ${slot}: ${url.host} refused to let this page read the image (it allows no cross-origin reads, ` +
+        'or there is no image at that address). Save the image and drop the file here instead.',
     );
     return;
   }
-  if (!response.ok) {
-    pushAlert(`Photo ${slot}: ${url.host} answered HTTP ${response.status} for that image.`);
-    return;
-  }
   const name = decodeURIComponent(url.pathname.split('/').pop() || url.host);
-  await setPhoto(slot, await response.blob(), name);
+  await setPhoto(slot, blob, name);
+}
+
+async function loadImageAsBlob(url: URL): Promise<Blob> {
+  const img = new Image();
+  img.crossOrigin = 'anonymous';
+  img.referrerPolicy = 'no-referrer';
+  img.decoding = 'async';
+  img.src = url.href;
+  await img.decode();
+  const canvas = document.createElement('canvas');
+  canvas.width = img.naturalWidth;
+  canvas.height = img.naturalHeight;
+  const ctx = canvas.getContext('2d');
+  if (!ctx) throw new Error('no 2d canvas');
+  ctx.drawImage(img, 0, 0);
+  const blob = await new Promise<Blob | null>((resolve) => canvas.toBlob(resolve, 'image/png'));
+  canvas.width = canvas.height = 0;
+  if (!blob) throw new Error('could not copy the image');
+  return blob;
 }
 
 export function setThreshold(threshold: number): void {
