@@ -8,8 +8,8 @@ const chromium = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 export default defineConfig({
   testDir: 'e2e',
   outputDir: 'test-results',
-  // One browser at a time: the models already use the machine's cores.
-  workers: 1,
+  // WASM runs one thread per page on a 2-core machine, so two browsers use both cores; E2E_WORKERS overrides.
+  workers: Number(process.env.E2E_WORKERS ?? 2),
   fullyParallel: false,
   timeout: 180_000,
   expect: { timeout: 90_000 },

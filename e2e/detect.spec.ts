@@ -2,14 +2,16 @@
 // tfjs backend ran, on a cross-origin isolated page.
 import fs from 'node:fs';
 import { expect, test } from '@playwright/test';
-import { bbtLabels, bbtPhoto, choosePhoto, detectedBoxes, facesFound, iou, openApp, panel, screenshot } from './support';
+import { bbtLabels, bbtPhoto, choosePhoto, detectedBoxes, facesFound, iou, panel, screenshot, waitForModels } from './support';
 
 test('detects and draws the six faces of bbt4 in the worker', async ({ page }) => {
   const workers: string[] = [];
   page.on('worker', (worker) => workers.push(worker.url()));
   await page.goto('/');
-  await screenshot(page, '01-empty');
-  await openApp(page);
+  await expect(page.getByRole('progressbar')).toBeVisible();
+  await screenshot(page, '01-loading');
+  await waitForModels(page);
+  await screenshot(page, '02-empty');
 
   expect(await page.evaluate(() => self.crossOriginIsolated)).toBe(true);
   const badge = page.locator('.backend-badge[data-backend]');

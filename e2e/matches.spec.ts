@@ -96,4 +96,9 @@ test('bbt3 and bbt4: the four people in both are matched; threshold, mode and ex
   await list.getByRole('listitem').first().hover();
   await expect(page.locator('.matrix-readout')).toContainText(`A${matches[0].a} × B${matches[0].b}`);
   await expect(page.locator('.matrix-readout')).toContainText(matches[0].distance.toFixed(3));
+  await screenshot(page, '05-highlight');
+  await page.emulateMedia({ colorScheme: 'dark' });
+  await screenshot(page, '06-results-dark');
+  await page.setViewportSize({ width: 420, height: 900 });
+  await screenshot(page, '07-results-narrow');
 });

@@ -43,10 +43,15 @@ export async function openApp(page: Page): Promise<void> {
   const problems: string[] = [];
   page.on('pageerror', (error) => problems.push(error.message));
   await page.goto('/');
-  await expect(page.getByRole('heading', { name: 'facematch' })).toBeVisible();
-  // the progress bar disappears once the models are loaded and warmed up
-  await expect(page.getByRole('progressbar')).toHaveCount(0, { timeout: 120_000 });
+  await waitForModels(page);
   expect(problems, 'uncaught page errors').toEqual([]);
+}
+
+/** The progress bar disappears once the models are loaded and warmed up. */
+export async function waitForModels(page: Page): Promise<void> {
+  await expect(page.getByRole('heading', { name: 'facematch' })).toBeVisible();
+  await expect(page.getByRole('progressbar')).toHaveCount(0, { timeout: 120_000 });
+  await expect(page.getByRole('alert')).toHaveText('');
 }
 
 export async function choosePhoto(page: Page, slot: 'A' | 'B', file: string): Promise<void> {

@@ -20,6 +20,7 @@ import { distanceMatrix } from '../ml/similarity';
 import type { AnalyzedFace, EmbedderId, EmbedderInfo, RgbImage } from '../ml/types';
 import { selectBackend } from './backend';
 import { decodeToRgb } from './decode';
+import { WHOLE_PHOTO_MAX_PIXELS, faceRegion } from './face-regions';
 import { createFetchAssetReader } from './fetch-assets';
 import {
   USER_ERROR_PREFIX,
@@ -63,6 +64,9 @@ async function checkpoint(slot: PhotoSlot, requestId: number): Promise<void> {
 
 /** Faces embedded per step between checkpoints: bounds how long a cancelled photo keeps the worker busy. */
 const FACES_PER_STEP = 8;
+
+/** A large photo's face regions are cut at most this many embedder inputs long (keeps ~2x oversampling). */
+const REGION_SIDE_PER_INPUT = 6;
 
 function requireReady(): { detector: MtcnnDetector; embedder: FaceEmbedder } {
   if (!detector || !embedder) throw new Error('models are not loaded yet');
@@ -207,10 +211,20 @@ const api: FacematchWorkerApi = {
         const detections = await models.detector.detect(image);
         const t2 = performance.now();
         const analysed: AnalyzedFace[] = [];
-        for (let start = 0; start < detections.length; start += FACES_PER_STEP) {
-          await checkpoint(slot, requestId);
-          const step = detections.slice(start, start + FACES_PER_STEP);
-          analysed.push(...(await analyzeDetections(image, step, models.embedder, { batchSize: FACES_PER_STEP })));
+        if (image.width * image.height <= WHOLE_PHOTO_MAX_PIXELS) {
+          for (let start = 0; start < detections.length; start += FACES_PER_STEP) {
+            await checkpoint(slot, requestId);
+            const step = detections.slice(start, start + FACES_PER_STEP);
+            analysed.push(...(await analyzeDetections(image, step, models.embedder, { batchSize: FACES_PER_STEP })));
+          }
+        } else {
+          const maxSide = REGION_SIDE_PER_INPUT * models.embedder.info.inputSize;
+          for (const detection of detections) {
+            await checkpoint(slot, requestId);
+            const region = faceRegion(image, detection, maxSide);
+            const [face] = await analyzeDetections(region.image, [region.detection], models.embedder);
+            analysed.push({ ...face, detection });
+          }
         }
         const faces = sortLeftToRight(analysed);
         const t3 = performance.now();

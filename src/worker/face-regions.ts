@@ -1,0 +1,60 @@
+// Large photos: the embedding pipeline turns the whole photo into float tensors, which for a 30-megapixel photo
+// means gigabytes of WASM memory and tens of seconds. Instead each face is cut from the full-resolution pixels
+// with a generous margin, area-averaged down when it is far larger than the embedder needs, and embedded alone.
+import { resizeArea } from '../ml/image/resize-area';
+import type { FaceDetection, Point, RgbImage } from '../ml/types';
+
+/** Above this many pixels a photo is embedded face by face. */
+export const WHOLE_PHOTO_MAX_PIXELS = 8_000_000;
+
+/** Context kept around a face, as a fraction of its longer side on each side (the crop rules need up to ~0.65). */
+const MARGIN = 1;
+
+export interface FaceRegion {
+  image: RgbImage;
+  /** the detection in the region's pixels */
+  detection: FaceDetection;
+}
+
+/**
+ * Cuts the face's neighbourhood from the photo; when the region is more than `maxSide` pixels long it is
+ * shrunk by an integer factor (block averaging, which does not alias).
+ */
+export function faceRegion(photo: RgbImage, detection: FaceDetection, maxSide: number): FaceRegion {
+  const [bx, by, bw, bh] = detection.box;
+  const margin = MARGIN * Math.max(bw, bh);
+  const x0 = Math.max(0, Math.floor(bx - margin));
+  const y0 = Math.max(0, Math.floor(by - margin));
+  const x1 = Math.min(photo.width, Math.ceil(bx + bw + margin));
+  const y1 = Math.min(photo.height, Math.ceil(by + bh + margin));
+  const width = Math.max(1, x1 - x0);
+  const height = Math.max(1, y1 - y0);
+  const cut = new Uint8Array(width * height * 3);
+  for (let row = 0; row < height; row++) {
+    const from = ((y0 + row) * photo.width + x0) * 3;
+    cut.set(photo.data.subarray(from, from + width * 3), row * width * 3);
+  }
+  const factor = Math.max(1, Math.ceil(Math.max(width, height) / maxSide));
+  const outWidth = Math.max(1, Math.floor(width / factor));
+  const outHeight = Math.max(1, Math.floor(height / factor));
+  const data = factor === 1 ? cut : resizeArea(cut, width, height, outWidth, outHeight);
+  // resizeArea maps width -> outWidth exactly; the scale per axis follows from the sizes
+  const sx = outWidth / width;
+  const sy = outHeight / height;
+  const map = ([x, y]: Point): Point => [(x - x0) * sx, (y - y0) * sy];
+  const k = detection.keypoints;
+  return {
+    image: { data, width: outWidth, height: outHeight },
+    detection: {
+      confidence: detection.confidence,
+      box: [(bx - x0) * sx, (by - y0) * sy, bw * sx, bh * sy],
+      keypoints: {
+        left_eye: map(k.left_eye),
+        right_eye: map(k.right_eye),
+        nose: map(k.nose),
+        mouth_left: map(k.mouth_left),
+        mouth_right: map(k.mouth_right),
+      },
+    },
+  };
+}
