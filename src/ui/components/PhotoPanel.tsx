@@ -2,13 +2,21 @@ import { useId, useRef, useState } from 'react';
 import type { PhotoSlot } from '../../worker/protocol';
 import { removePhoto, setPhoto, setPhotoFromUrl } from '../actions';
 import type { FaceColors } from '../colors';
-import { useStore } from '../store';
+import { pushAlert, useStore } from '../store';
 import { CropStrip } from './CropStrip';
 import { FaceCanvas } from './FaceCanvas';
 
 function firstImageFile(items: DataTransfer | null): File | null {
   if (!items) return null;
   return Array.from(items.files).find((f) => f.type.startsWith('image/')) ?? items.files[0] ?? null;
+}
+
+/** Image files in a drop (by MIME type; if none says image, the first file, so a bad one gets its message). */
+function droppedFiles(items: DataTransfer | null): File[] {
+  if (!items) return [];
+  const files = Array.from(items.files);
+  const images = files.filter((f) => f.type.startsWith('image/'));
+  return images.length > 0 ? images : files.slice(0, 1);
 }
 
 function statusText(status: string, faces: number, modelsReady: boolean): string {
@@ -70,7 +78,17 @@ export function PhotoPanel({ slot, colors }: { slot: PhotoSlot; colors: FaceColo
       onDrop={(event) => {
         event.preventDefault();
         setDragging(false);
-        accept(firstImageFile(event.dataTransfer));
+        // Several photos dropped at once: the first goes here, the second into the other panel (the
+        // two-photo comparison people mean); any more are ignored, and the alert says so.
+        const [first, second, ...rest] = droppedFiles(event.dataTransfer);
+        accept(first ?? null);
+        if (second) void setPhoto(slot === 'A' ? 'B' : 'A', second, second.name);
+        if (rest.length > 0) {
+          pushAlert(
+            `Only two photos are compared at a time: used “${first.name}” and “${second.name}”, ` +
+              `ignored ${rest.length} more (${rest.map((f) => f.name).join(', ')}).`,
+          );
+        }
       }}
     >
       <header className="panel-header">
