@@ -54,7 +54,7 @@ export function Controls({ pairs }: { pairs: MatchPair[] }) {
             type="button"
             className="button subtle small"
             onClick={resetThreshold}
-            disabled={Math.abs(threshold - defaultThreshold) < 1e-9}
+            disabled={!embedder || Math.abs(threshold - defaultThreshold) < 1e-9}
           >
             Reset to {defaultThreshold.toFixed(3)}
           </button>
@@ -67,16 +67,23 @@ export function Controls({ pairs }: { pairs: MatchPair[] }) {
           step={STEP}
           value={Math.min(threshold, max)}
           aria-describedby={hintId}
+          disabled={!embedder}
           aria-valuetext={`${metric} distance ${threshold.toFixed(3)}`}
           onChange={(event) => setThreshold(Number(event.target.value))}
         />
         <p id={hintId} className="hint">
-          Pairs with {metric} distance ≤ threshold match. Calibrated default for {embedder?.label ?? 'this model'}:{' '}
-          <span className="mono">{defaultThreshold.toFixed(3)}</span>.
+          {embedder ? (
+            <>
+              Pairs with {metric} distance ≤ threshold match. Calibrated default for {embedder.label}:{' '}
+              <span className="mono">{defaultThreshold.toFixed(3)}</span>.
+            </>
+          ) : (
+            'Available once the face model is loaded.'
+          )}
         </p>
       </div>
 
-      <fieldset className="mode">
+      <fieldset className="mode" disabled={!embedder}>
         <legend>Pairing</legend>
         {MODES.map((m) => (
           <label key={m} className={`mode-option${mode === m ? ' is-selected' : ''}`}>

@@ -22,11 +22,21 @@ function cellColor(distance: number, threshold: number, scaleMax: number): strin
   return `hsl(${hue} 70% ${lightness}% / ${alpha})`;
 }
 
+/** Readable number colour on a cell: light on the dark (close) cells. */
+function cellTextColor(distance: number, threshold: number, scaleMax: number): string {
+  const t = Math.min(1, Math.max(0, distance / Math.max(scaleMax, 1e-6)));
+  return distance <= threshold || t < 0.35 ? '#ffffff' : 'var(--text)';
+}
+
+/** Up to this many columns each cell shows its distance; beyond, cells are too small and the readout says it. */
+const NUMBERS_UP_TO = 10;
+
 /** The A x B heatmap: crops on both axes, the distance on hover or focus, matched cells ringed. */
 export function DistanceMatrix({ matrix, facesA, facesB, pairs, threshold, scaleMax }: Props) {
   const highlight = useStore((s) => s.highlight);
   const [focused, setFocused] = useState<{ a: number; b: number } | null>(null);
   const matched = new Set(pairs.map((p) => `${p.a},${p.b}`));
+  const showNumbers = facesB.length <= NUMBERS_UP_TO;
   const shown = focused ?? (highlight.A !== null && highlight.B !== null ? { a: highlight.A, b: highlight.B } : null);
 
   const select = (a: number, b: number) => {
@@ -53,6 +63,15 @@ export function DistanceMatrix({ matrix, facesA, facesB, pairs, threshold, scale
           <span className="muted">Hover or focus a cell to read its distance.</span>
         )}
       </p>
+      <div className="matrix-legend" aria-hidden="true">
+        <span className="legend-swatch" style={{ background: cellColor(0, 1, 1) }} /> under the threshold
+        <span className="legend-gap" />
+        <span className="legend-swatch" style={{ background: cellColor(threshold * 1.05, threshold, scaleMax) }} />
+        <span className="legend-swatch" style={{ background: cellColor((threshold + scaleMax) / 2, threshold, scaleMax) }} />
+        <span className="legend-swatch" style={{ background: cellColor(scaleMax, threshold, scaleMax) }} /> above it, closer to farther
+        <span className="legend-gap" />
+        <span className="legend-swatch is-match" /> matched
+      </div>
       <div className="matrix-scroll">
         <table className="matrix" aria-label="Distance matrix, photo A faces by photo B faces" onPointerLeave={clear}>
           <thead>
@@ -83,12 +102,14 @@ export function DistanceMatrix({ matrix, facesA, facesB, pairs, threshold, scale
                       <button
                         type="button"
                         className={`cell${isMatch ? ' is-match' : ''}${active ? ' is-active' : ''}`}
-                        style={{ background: cellColor(distance, threshold, scaleMax) }}
+                        style={{ background: cellColor(distance, threshold, scaleMax), color: cellTextColor(distance, threshold, scaleMax) }}
                         aria-label={`A${a + 1} and B${b + 1}: distance ${distance.toFixed(3)}${isMatch ? ', matched' : ''}`}
                         onPointerEnter={() => select(a, b)}
                         onFocus={() => select(a, b)}
                         onBlur={clear}
-                      />
+                      >
+                        {showNumbers && <span aria-hidden="true">{distance.toFixed(2).replace(/^0/, '')}</span>}
+                      </button>
                     </td>
                   );
                 })}
