@@ -18,6 +18,31 @@ export function FaceCanvas({ slot, photo, colors }: Props) {
   const [cssWidth, setCssWidth] = useState(0);
   const highlighted = useStore((s) => s.highlight[slot]);
   const { display, faces } = photo;
+  // Large photos are drawn from a copy scaled to the canvas, made once off the main thread: redrawing a
+  // 50 MP bitmap on every hover or status change stalls the page for seconds.
+  const [preview, setPreview] = useState<{ of: ImageBitmap; bitmap: ImageBitmap } | null>(null);
+
+  useEffect(() => {
+    if (!display || Math.max(display.width, display.height) <= MAX_CANVAS_SIDE) return;
+    const scale = MAX_CANVAS_SIDE / Math.max(display.width, display.height);
+    let made: ImageBitmap | null = null;
+    let live = true;
+    createImageBitmap(display, {
+      resizeWidth: Math.round(display.width * scale),
+      resizeHeight: Math.round(display.height * scale),
+      resizeQuality: 'high',
+    })
+      .then((bitmap) => {
+        made = bitmap;
+        if (live) setPreview({ of: display, bitmap });
+        else bitmap.close();
+      })
+      .catch(() => undefined);
+    return () => {
+      live = false;
+      made?.close();
+    };
+  }, [display]);
 
   useEffect(() => {
     const canvas = ref.current;
@@ -35,7 +60,8 @@ export function FaceCanvas({ slot, photo, colors }: Props) {
     canvas.height = Math.round(display.height * scale);
     const g = canvas.getContext('2d');
     if (!g) return;
-    g.drawImage(display, 0, 0, canvas.width, canvas.height);
+    const source = scale === 1 ? display : preview?.of === display ? preview.bitmap : null;
+    if (source) g.drawImage(source, 0, 0, canvas.width, canvas.height);
     // Keep strokes about 2.5 CSS pixels wide whatever the photo's size on screen.
     const px = cssWidth > 0 ? canvas.width / cssWidth : 1;
     const order = faces.map((_, i) => i).sort((i, j) => Number(i === highlighted) - Number(j === highlighted));
@@ -70,7 +96,7 @@ export function FaceCanvas({ slot, photo, colors }: Props) {
       g.fillStyle = '#0f172a';
       g.fillText(label, x - line / 2 + 5 * px, tagY + 13.5 * px);
     }
-  }, [display, faces, colors, highlighted, cssWidth]);
+  }, [display, preview, faces, colors, highlighted, cssWidth]);
 
   const faceAt = (event: React.PointerEvent<HTMLCanvasElement>): number | null => {
     const canvas = ref.current;
