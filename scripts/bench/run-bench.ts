@@ -37,7 +37,7 @@ const options = {
   /** embedders on SwiftShader WebGL too (slow: every shader compiles on the CPU) */
   webglEmbed: flag('--webgl-embed'),
   /** alternate WASM with and without threads, same photo and model, to see whether threads pay here */
-  threadsAB: Number(value('--threads-ab') ?? (quick ? 0 : 3)),
+  threadsAB: Number(value('--threads-ab') ?? (quick ? 0 : 2)),
   /** only the real-app part (no bench page) */
   onlyApp: flag('--only-app'),
   /** head-to-head photos (face-api.js is slow on this machine, so a fixed subset) */
