@@ -3,12 +3,13 @@
 // Threshold chosen on 9 folds, accuracy scored on the 10th. Embeddings are cached per image under .eval/ so
 // re-scoring (other folds, centring, limits) is cheap.
 //   npm run eval:lfw -- --embedder ID|default [--crop tight|vggface2|aligned] [--folds 1,2,5-7] [--limit N]
-//                       [--json FILE] [--detector mtcnn|center] [--center] [--flip] [--template-stats]
+//                       [--json FILE] [--detector mtcnn|center] [--center] [--flip|--no-flip] [--template-stats]
+//                       [--box-scale S] [--zoom Z]
 import fs from 'node:fs';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { loadSharedImage, readModelAsset, repoRoot, sharedPath, useBackend } from '../../test/support/node-ml';
-import { createEmbedder, isBuiltinEmbedder } from '../../src/ml/embedders';
+import { createEmbedder, embedderDefaults, isBuiltinEmbedder } from '../../src/ml/embedders';
 import { DEFAULT_EMBEDDER_ID } from '../../src/ml/embedders/info';
 import { alignmentTemplate, cropFaces, imageTensor, type FaceDetector } from '../../src/ml/pipeline';
 import { cropTransform, keypointList } from '../../src/ml/align/transform';
@@ -48,13 +49,14 @@ if (!isBuiltinEmbedder(embedderId)) throw new Error(`unknown embedder ${embedder
 const detectorName = String(args.detector ?? 'mtcnn');
 const folds = parseFolds(args.folds as string | undefined);
 const limit = args.limit ? Number(args.limit) : Infinity;
-const flip = Boolean(args.flip);
+// Flip averaging happens inside the embedder: --flip / --no-flip, else the embedder's own default.
+const flip = args.flip ? true : args['no-flip'] ? false : embedderDefaults(embedderId).flip;
 // Framing experiments: --box-scale S for 'vggface2', --zoom Z scales the 'aligned' template about the centre.
 const boxScale = args['box-scale'] ? Number(args['box-scale']) : undefined;
 const zoom = args.zoom ? Number(args.zoom) : undefined;
 
 const backend = await useBackend();
-const embedder = await createEmbedder(embedderId, readModelAsset);
+const embedder = await createEmbedder(embedderId, readModelAsset, { flip });
 const info = embedder.info;
 const crop = (args.crop as CropRule | undefined) ?? info.crop;
 const template = zoom ? alignmentTemplate(info).map(([u, v]): [number, number] => [0.5 + (u - 0.5) * zoom, 0.5 + (v - 0.5) * zoom]) : undefined;
@@ -115,11 +117,8 @@ for (const image of todo) {
   }
   const photo = imageTensor(rgb);
   const faces = cropFaces(photo, [found.detection], info, { crop, template, boxScale });
-  const batch = flip ? tf.concat([faces, tf.reverse(faces, 2)]) : faces;
-  const vectors = await embedder.embed(batch);
-  tf.dispose([photo, faces, batch]);
-  // Flip test-time augmentation: the sum of the descriptors of the crop and its mirror image.
-  const vector = flip ? vectors[0].map((x, i) => x + vectors[1][i]) : vectors[0];
+  const [vector] = await embedder.embed(faces);
+  tf.dispose([photo, faces]);
   embeddings.set(image, vector);
   fs.appendFileSync(embeddingCachePath, JSON.stringify({ image, value: Buffer.from(vector.buffer).toString('base64') }) + '\n');
   if (++done % 250 === 0) console.error(`  ${done}/${todo.length} images, ${(done / ((performance.now() - started) / 1000)).toFixed(1)} img/s`);

@@ -14,7 +14,8 @@ let vectors: Float32Array[];
 
 beforeAll(async () => {
   await useBackend();
-  embedder = await createDlibResnet29(readModelAsset);
+  // Without flip averaging, to compare with face-api's single-pass reference descriptors.
+  embedder = await createDlibResnet29(readModelAsset, { flip: false });
   vectors = await embedWhole(embedder, crops.map((c) => c.image));
 });
 afterAll(() => embedder?.dispose());
@@ -47,6 +48,25 @@ describe('dlib-resnet29', () => {
     expect(s.auc).toBeGreaterThanOrEqual(0.99);
     expect(s.sameMedian).toBeLessThan(DLIB_RESNET29_INFO.defaultThreshold);
     expect(s.differentMedian).toBeGreaterThan(DLIB_RESNET29_INFO.defaultThreshold);
+  });
+
+  it('averages each face with its mirror image when flip is on (the default)', async () => {
+    const flipping = await createDlibResnet29(readModelAsset);
+    try {
+      const image = crops[3].image;
+      const [both] = await embedWhole(flipping, [image]);
+      const mirrored = { ...image, data: new Uint8Array(image.data.length) };
+      for (let y = 0; y < image.height; y++)
+        for (let x = 0; x < image.width; x++)
+          for (let c = 0; c < 3; c++) mirrored.data[(y * image.width + x) * 3 + c] = image.data[(y * image.width + image.width - 1 - x) * 3 + c];
+      const [plain, mirror] = await embedWhole(embedder, [image, mirrored]);
+      const mean = plain.map((v, i) => (v + mirror[i]) / 2);
+      expect(euclideanDistance(both, mean)).toBeLessThan(1e-4);
+      // and the mirror really is a different input: its descriptor moves
+      expect(euclideanDistance(plain, mirror)).toBeGreaterThan(0.01);
+    } finally {
+      flipping.dispose();
+    }
   });
 
   it('gives the same descriptor in a batch as alone and leaks no tensors', async () => {

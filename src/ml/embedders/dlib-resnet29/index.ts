@@ -4,12 +4,17 @@ import * as tf from '@tensorflow/tfjs-core';
 import { loadWeightMap, readModelIndex } from '../../assets';
 import type { AssetReader } from '../../types';
 import type { FaceEmbedder } from '../embedder';
+import { checkInput, runDescriptors, type EmbedderOptions } from '../descriptors';
 import { DLIB_RESNET29_INFO } from './info';
 import { buildParams, disposeParams, runDlibResnet } from './network';
 
 export { DLIB_RESNET29_INFO };
 
-export async function createDlibResnet29(readAsset: AssetReader): Promise<FaceEmbedder> {
+/** Flip averaging is on by default: measured on LFW (see info.ts) it lowers the error at 2x the time. */
+export const DLIB_RESNET29_DEFAULTS: Required<EmbedderOptions> = { flip: true };
+
+export async function createDlibResnet29(readAsset: AssetReader, options: EmbedderOptions = {}): Promise<FaceEmbedder> {
+  const { flip } = { ...DLIB_RESNET29_DEFAULTS, ...options };
   const weights = await loadWeightMap(readAsset, await readModelIndex(readAsset), DLIB_RESNET29_INFO.id);
   const params = buildParams(weights);
   tf.dispose(Object.values(weights));
@@ -17,13 +22,8 @@ export async function createDlibResnet29(readAsset: AssetReader): Promise<FaceEm
   return {
     info: DLIB_RESNET29_INFO,
     async embed(faces) {
-      const [n, h, w, c] = faces.shape;
-      if (h !== inputSize || w !== inputSize || c !== 3) throw new Error(`expected [n, ${inputSize}, ${inputSize}, 3], got [${faces.shape}]`);
-      if (n === 0) return [];
-      const descriptors = runDlibResnet(params, faces);
-      const values = (await descriptors.data()) as Float32Array;
-      descriptors.dispose();
-      return Array.from({ length: n }, (_, i) => values.slice(i * dim, (i + 1) * dim));
+      checkInput(faces, inputSize);
+      return runDescriptors(faces, dim, flip, (x) => runDlibResnet(params, x));
     },
     dispose: () => disposeParams(params),
   };

@@ -6,6 +6,7 @@ import { loadGraphModel, type GraphModel } from '@tensorflow/tfjs-converter';
 import { readModelIndex, readVerified } from '../../assets';
 import type { AssetReader } from '../../types';
 import type { FaceEmbedder } from '../embedder';
+import { checkInput, runDescriptors, type EmbedderOptions } from '../descriptors';
 import { VGGFACE2_MOBILENET_INFO } from './info';
 
 export { VGGFACE2_MOBILENET_INFO };
@@ -32,19 +33,17 @@ async function loadVerifiedGraphModel(read: AssetReader, id: string): Promise<Gr
   return loadGraphModel({ load: async () => artifacts });
 }
 
-export async function createVggface2Mobilenet(readAsset: AssetReader): Promise<FaceEmbedder> {
+export const VGGFACE2_MOBILENET_DEFAULTS: Required<EmbedderOptions> = { flip: false };
+
+export async function createVggface2Mobilenet(readAsset: AssetReader, options: EmbedderOptions = {}): Promise<FaceEmbedder> {
+  const { flip } = { ...VGGFACE2_MOBILENET_DEFAULTS, ...options };
   const model = await loadVerifiedGraphModel(readAsset, VGGFACE2_MOBILENET_INFO.id);
   const { inputSize, dim } = VGGFACE2_MOBILENET_INFO;
   return {
     info: VGGFACE2_MOBILENET_INFO,
     async embed(faces) {
-      const [n, h, w, c] = faces.shape;
-      if (h !== inputSize || w !== inputSize || c !== 3) throw new Error(`expected [n, ${inputSize}, ${inputSize}, 3], got [${faces.shape}]`);
-      if (n === 0) return [];
-      const descriptors = tf.tidy(() => model.execute(preprocessVggface2(faces), DESCRIPTOR_NODE) as tf.Tensor2D);
-      const values = (await descriptors.data()) as Float32Array;
-      descriptors.dispose();
-      return Array.from({ length: n }, (_, i) => values.slice(i * dim, (i + 1) * dim));
+      checkInput(faces, inputSize);
+      return runDescriptors(faces, dim, flip, (x) => model.execute(preprocessVggface2(x), DESCRIPTOR_NODE) as tf.Tensor2D);
     },
     dispose: () => model.dispose(),
   };
