@@ -24,7 +24,7 @@ class WorkerCrashed extends Error {
 }
 
 /** Errors the worker raised on purpose carry a message meant for people; anything else is a fault. */
-export function isUserError(error: unknown): boolean {
+function isUserError(error: unknown): boolean {
   return error instanceof Error && error.message.includes(USER_ERROR_PREFIX);
 }
 
@@ -116,10 +116,6 @@ export class WorkerClient {
       if (this.instance === instance) this.restart(reason).catch(() => undefined);
     });
     return instance;
-  }
-
-  get backendReport(): BackendReport | null {
-    return this.backend;
   }
 
   private async initialise(): Promise<BackendReport> {
