@@ -35,7 +35,7 @@ export default defineConfig({
     },
   },
   webServer: {
-    command: port === 4173 ? 'npm run preview' : `npx vite preview --port ${port} --strictPort --bypass-lock`,
+    command: port === 4173 ? 'npm run preview' : `npx vite preview --port ${port} --strictPort`,
     url: `http://localhost:${port}`,
     reuseExistingServer: false,
     timeout: 60_000,
