@@ -6,6 +6,7 @@ import { EmbedderChooser } from './components/EmbedderChooser';
 import { MatchList } from './components/MatchList';
 import { OfflineStatus } from './components/OfflineStatus';
 import { PhotoPanel } from './components/PhotoPanel';
+import { Settings } from './components/Settings';
 import { Alerts, BackendBadge, ModelProgress } from './components/StatusBar';
 import { currentMatches, currentMatrix, thresholdMax, useStore } from './store';
 
@@ -79,6 +80,7 @@ export function App() {
           <BackendBadge />
           <OfflineStatus />
         </div>
+        <Settings />
       </header>
       <ModelProgress />
       <Alerts />

@@ -6,6 +6,7 @@ import { SLOTS, emptyPhoto, pushAlert, updatePhoto, useStore, type UiFace } from
 import { WorkerClient, userMessage } from './worker-client';
 
 const EMBEDDER_CHOICE_KEY = 'facematch.embedder';
+const BACKEND_CHOICE_KEY = 'facematch.backend';
 
 let client: WorkerClient | null = null;
 /** Settles when the chosen embedder is loaded; analyses wait on it. */
@@ -16,9 +17,20 @@ function requireClient(): WorkerClient {
   return client;
 }
 
-function backendPreference(): BackendPreference {
+const isPreference = (value: string | null): value is BackendPreference =>
+  value === 'auto' || value === 'wasm' || value === 'webgl';
+
+/** ?backend= wins (links, tests), then the choice saved in settings, then auto. */
+function backendPreference(): { preference: BackendPreference; source: 'default' | 'settings' | 'url' } {
   const requested = new URLSearchParams(location.search).get('backend');
-  return requested === 'wasm' || requested === 'webgl' ? requested : 'auto';
+  if (isPreference(requested)) return { preference: requested, source: 'url' };
+  let saved: string | null = null;
+  try {
+    saved = localStorage.getItem(BACKEND_CHOICE_KEY);
+  } catch {
+    // storage blocked: auto
+  }
+  return isPreference(saved) && saved !== 'auto' ? { preference: saved, source: 'settings' } : { preference: 'auto', source: 'default' };
 }
 
 function rememberedEmbedder(available: EmbedderInfo[]): EmbedderInfo {
@@ -33,7 +45,9 @@ function rememberedEmbedder(available: EmbedderInfo[]): EmbedderInfo {
 
 export async function startApp(): Promise<void> {
   if (client) return;
-  client = new WorkerClient(backendPreference(), {
+  const { preference, source } = backendPreference();
+  useStore.setState({ backendPreference: preference, backendPreferenceSource: source });
+  client = new WorkerClient(preference, {
     onBackend: (backend) => useStore.setState({ backend }),
     onProgress: (progress) => useStore.setState({ progress: progress.phase === 'ready' ? null : progress }),
     onRestart: (reason) =>
@@ -43,6 +57,7 @@ export async function startApp(): Promise<void> {
     await client.init();
     const embedders = await client.listEmbedders();
     useStore.setState({ embedders });
+    void refreshStoredWeights();
     await switchEmbedder(rememberedEmbedder(embedders).id);
   } catch (error) {
     pushAlert(`The face models could not start: ${userMessage(error)}`);
@@ -86,6 +101,7 @@ export async function importResnet50(file: File): Promise<void> {
     const c = requireClient();
     const info = await loadEmbedder(() => c.importResnet50(bytes));
     useStore.setState({ embedders: await c.listEmbedders(), embedder: info });
+    void refreshStoredWeights();
     for (const slot of SLOTS) if (useStore.getState().photos[slot].blob) void reanalyze(slot);
   } catch (error) {
     useStore.setState({ progress: null });
@@ -94,6 +110,50 @@ export async function importResnet50(file: File): Promise<void> {
     const previous = useStore.getState().embedder;
     if (previous) void chooseEmbedder(previous.id);
   }
+}
+
+async function refreshStoredWeights(): Promise<void> {
+  try {
+    useStore.setState({ storedWeightsBytes: await requireClient().storedResnet50Bytes() });
+  } catch {
+    useStore.setState({ storedWeightsBytes: null });
+  }
+}
+
+/** Restarts the worker on the chosen backend, reloads the current model and re-runs both photos. */
+export async function chooseBackend(preference: BackendPreference): Promise<void> {
+  try {
+    localStorage.setItem(BACKEND_CHOICE_KEY, preference);
+  } catch {
+    // not remembered; harmless
+  }
+  useStore.setState({ backendPreference: preference, backendPreferenceSource: 'settings', backend: null, notice: null });
+  const c = requireClient();
+  const current = useStore.getState().embedder?.id;
+  try {
+    await loadEmbedder(async () => {
+      await c.setBackend(preference);
+      return c.loadModels(current ?? (await c.listEmbedders())[0].id);
+    });
+    for (const slot of SLOTS) if (useStore.getState().photos[slot].blob) void reanalyze(slot);
+  } catch (error) {
+    useStore.setState({ progress: null });
+    pushAlert(`Could not switch the compute backend: ${userMessage(error)}`);
+  }
+}
+
+/** Deletes the user's ResNet50 weights; if that model is in use, goes back to the default one. */
+export async function deleteStoredWeights(): Promise<void> {
+  const c = requireClient();
+  try {
+    await c.deleteStoredResnet50();
+    const embedders = await c.listEmbedders();
+    useStore.setState({ embedders, storedWeightsBytes: null });
+    if (useStore.getState().embedder?.id === 'vggface2-resnet50') await chooseEmbedder(embedders[0].id);
+  } catch (error) {
+    pushAlert(`Could not delete the stored weights: ${userMessage(error)}`);
+  }
+  await refreshStoredWeights();
 }
 
 function nextRequestId(slot: PhotoSlot): number {

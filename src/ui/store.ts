@@ -4,7 +4,7 @@
 import { create } from 'zustand';
 import type { EmbedderId, EmbedderInfo, FaceCrop, FaceKeypoints, MatchMode, MatchPair } from '../ml/types';
 import { matchPairs, type DistanceMatrix } from '../ml/similarity';
-import type { BackendReport, ModelProgress, PhotoSlot } from '../worker/protocol';
+import type { BackendPreference, BackendReport, ModelProgress, PhotoSlot } from '../worker/protocol';
 
 export const SLOTS: readonly PhotoSlot[] = ['A', 'B'];
 
@@ -46,6 +46,12 @@ export interface AlertMessage {
 
 export interface AppState {
   backend: BackendReport | null;
+  /** what the user asked for (settings, ?backend=); backend says what actually runs */
+  backendPreference: BackendPreference;
+  /** where backendPreference came from, to explain the choice */
+  backendPreferenceSource: 'default' | 'settings' | 'url';
+  /** bytes of the user's ResNet50 weights in IndexedDB; null when none are stored */
+  storedWeightsBytes: number | null;
   progress: ModelProgress | null;
   modelsReady: boolean;
   embedders: EmbedderInfo[];
@@ -75,6 +81,9 @@ export const emptyPhoto = (requestId = 0): PhotoState => ({
 
 export const useStore = create<AppState>(() => ({
   backend: null,
+  backendPreference: 'auto',
+  backendPreferenceSource: 'default',
+  storedWeightsBytes: null,
   progress: null,
   modelsReady: false,
   embedders: [],

@@ -28,6 +28,9 @@ function isUserError(error: unknown): boolean {
   return error instanceof Error && error.message.includes(USER_ERROR_PREFIX);
 }
 
+/** The worker was replaced on purpose (a backend change); the call runs again on the new one. */
+class WorkerReplaced extends Error {}
+
 export function userMessage(error: unknown): string {
   const message = error instanceof Error ? error.message : String(error);
   const at = message.indexOf(USER_ERROR_PREFIX);
@@ -44,6 +47,8 @@ interface Instance {
   worker: Worker;
   api: Comlink.Remote<FacematchWorkerApi>;
   crashed: Promise<never>;
+  /** ends the worker; calls in flight fail with WorkerReplaced instead of waiting forever */
+  stop(): void;
 }
 
 function startWorker(onCrash: (reason: string) => void): Instance {
@@ -51,7 +56,9 @@ function startWorker(onCrash: (reason: string) => void): Instance {
     type: 'module',
     name: 'facematch-ml',
   });
+  let replaced: () => void = () => undefined;
   const crashed = new Promise<never>((_, reject) => {
+    replaced = () => reject(new WorkerReplaced('the analysis worker was replaced'));
     const fail = (reason: string) => {
       reject(new WorkerCrashed(reason));
       onCrash(reason);
@@ -63,7 +70,13 @@ function startWorker(onCrash: (reason: string) => void): Instance {
     worker.addEventListener('messageerror', () => fail('a message could not be read'));
   });
   crashed.catch(() => undefined); // observed by whichever call is in flight
-  return { worker, api: Comlink.wrap<FacematchWorkerApi>(worker), crashed };
+  const api = Comlink.wrap<FacematchWorkerApi>(worker);
+  const stop = () => {
+    replaced();
+    api[Comlink.releaseProxy]();
+    worker.terminate();
+  };
+  return { worker, api, crashed, stop };
 }
 
 const PROBE_CACHE_KEY = 'facematch.webgl-probe';
@@ -132,8 +145,7 @@ export class WorkerClient {
       this.restarts += 1;
       if (this.restarts > this.maxRestarts) throw new Error(`the analysis worker keeps failing (${reason})`);
       this.events.onRestart(reason);
-      this.instance.api[Comlink.releaseProxy]();
-      this.instance.worker.terminate();
+      this.instance.stop();
       this.preference = 'wasm'; // the GPU path is the usual suspect; WASM is the dependable one
       this.instance = this.spawn();
       this.ready = this.initialise();
@@ -154,6 +166,10 @@ export class WorkerClient {
       try {
         return await Promise.race([step(api), crashed]);
       } catch (error) {
+        if (error instanceof WorkerReplaced) {
+          attempt--; // not a failure: run it on the new worker
+          continue;
+        }
         const crash = error instanceof WorkerCrashed;
         const gpuFault = !crash && !isUserError(error) && this.backend?.name === 'webgl';
         if ((!crash && !gpuFault) || attempt >= retries) {
@@ -167,6 +183,31 @@ export class WorkerClient {
 
   init(): Promise<BackendReport> {
     return this.ready;
+  }
+
+  /** Starts a fresh worker on the chosen backend (tfjs models cannot move between backends) and reloads the models. */
+  async setBackend(preference: BackendPreference): Promise<BackendReport> {
+    if (this.restarting) await this.restarting.catch(() => undefined);
+    this.restarting = (async () => {
+      this.preference = preference;
+      this.instance.stop();
+      this.instance = this.spawn();
+      this.ready = this.initialise();
+      await this.ready;
+      if (this.embedder) await this.loadModelsOnce(this.embedder);
+    })().finally(() => {
+      this.restarting = null;
+    });
+    await this.restarting;
+    return this.ready;
+  }
+
+  storedResnet50Bytes(): Promise<number | null> {
+    return this.run((api) => api.storedResnet50Bytes());
+  }
+
+  deleteStoredResnet50(): Promise<void> {
+    return this.run((api) => api.deleteStoredResnet50());
   }
 
   listEmbedders(): Promise<EmbedderInfo[]> {

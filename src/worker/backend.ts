@@ -23,6 +23,37 @@ export function probeWebgl2(): WebglProbe | null {
   return { renderer, software: SOFTWARE_RENDERER.test(renderer) };
 }
 
+/**
+ * Makes a lost WebGL context (GPU reset, driver crash, too many contexts) fatal for this worker: an uncaught
+ * error, which the UI sees as a crash and answers by restarting on WASM. Returns a probe for checkpoints.
+ */
+function watchWebglContext(): () => boolean {
+  const gl = (tf.backend() as unknown as { gpgpu?: { gl?: WebGL2RenderingContext } }).gpgpu?.gl;
+  const canvas = gl?.canvas;
+  if (!gl || !canvas) return () => false;
+  canvas.addEventListener('webglcontextlost', () => {
+    setTimeout(() => {
+      throw new Error('WebGL context lost');
+    });
+  });
+  return () => gl.isContextLost();
+}
+
+let webglLost: () => boolean = () => false;
+
+/** True once the WebGL context tfjs computes on is gone: results from then on are garbage. */
+export function webglContextLost(): boolean {
+  return webglLost();
+}
+
+/** Test hook only (e2e/settings.spec.ts): loses tfjs's WebGL context as a GPU reset would. */
+export function debugLoseWebglContext(): boolean {
+  const gl = (tf.backend() as unknown as { gpgpu?: { gl?: WebGL2RenderingContext } }).gpgpu?.gl;
+  const ext = gl?.getExtension('WEBGL_lose_context');
+  ext?.loseContext();
+  return Boolean(ext);
+}
+
 async function trySetBackend(name: 'webgl' | 'wasm'): Promise<boolean> {
   try {
     const ok = await tf.setBackend(name);
@@ -43,6 +74,7 @@ export async function selectBackend(preference: BackendPreference, knownWebgl?: 
     if (!webgl) fallbackReason = 'WebGL2 is not available in workers here';
     else if (webgl.software && preference === 'auto') fallbackReason = `WebGL is software-rendered (${webgl.renderer})`;
     else if (await trySetBackend('webgl')) {
+      webglLost = watchWebglContext();
       return { name: 'webgl', detail: webgl.renderer, crossOriginIsolated: isolated, webgl };
     } else fallbackReason = `WebGL failed to start (${webgl.renderer})`;
   }

@@ -3,7 +3,7 @@
 // and stale work stops at the next checkpoint instead of competing with the new photo.
 import * as Comlink from 'comlink';
 import * as tf from '@tensorflow/tfjs-core';
-import { get as idbGet, set as idbSet } from 'idb-keyval';
+import { del as idbDel, get as idbGet, set as idbSet } from 'idb-keyval';
 import { readModelIndex, type ModelIndex } from '../ml/assets';
 import { createMtcnn, type MtcnnDetector } from '../ml/mtcnn';
 import { BUILTIN_EMBEDDERS, createEmbedder } from '../ml/embedders';
@@ -18,7 +18,7 @@ import {
 import { analyzeDetections } from '../ml/pipeline';
 import { distanceMatrix } from '../ml/similarity';
 import type { AnalyzedFace, EmbedderId, EmbedderInfo, RgbImage } from '../ml/types';
-import { selectBackend } from './backend';
+import { debugLoseWebglContext, selectBackend, webglContextLost } from './backend';
 import { decodeToRgb } from './decode';
 import { WHOLE_PHOTO_MAX_PIXELS, faceRegion } from './face-regions';
 import { createFetchAssetReader } from './fetch-assets';
@@ -59,6 +59,8 @@ function serialised<T>(job: () => Promise<T>): Promise<T> {
  */
 async function checkpoint(slot: PhotoSlot, requestId: number): Promise<void> {
   await new Promise((resolve) => setTimeout(resolve, 0));
+  // not a user error: the UI restarts the worker on WASM and runs the step again
+  if (webglContextLost()) throw new Error('WebGL context lost');
   if (requestId < latestRequest[slot]) throw new StaleRequest();
 }
 
@@ -255,6 +257,17 @@ const api: FacematchWorkerApi = {
   async distances(a, b, metric) {
     return distanceMatrix(a, b, metric);
   },
+
+  async storedResnet50Bytes() {
+    return (await storedResnet50())?.byteLength ?? null;
+  },
+
+  async deleteStoredResnet50() {
+    await idbDel(RESNET50_STORE_KEY);
+  },
 };
+
+// For tests: Playwright evaluates in the worker's global scope, which cannot reach the tfjs module.
+(self as unknown as { facematchDebug: object }).facematchDebug = { loseWebglContext: debugLoseWebglContext };
 
 Comlink.expose(api);

@@ -78,6 +78,10 @@ export interface FacematchWorkerApi {
   /** marks every request of the slot up to requestId as stale; running work stops at its next checkpoint */
   cancel(slot: PhotoSlot, requestId: number): Promise<void>;
   distances(a: Float32Array[], b: Float32Array[], metric: SimilarityMetric): Promise<number[][]>;
+  /** size in bytes of the stored ResNet50 weights, or null when none are stored */
+  storedResnet50Bytes(): Promise<number | null>;
+  /** removes the stored ResNet50 weights (the loaded model, if any, stays until another is chosen) */
+  deleteStoredResnet50(): Promise<void>;
 }
 
 /** An error the worker raises on purpose, with a message meant for people. */
