@@ -3,11 +3,13 @@ import type { EmbedderInfo } from '../../types';
 
 export const DLIB_RESNET29_INFO: EmbedderInfo = {
   id: 'dlib-resnet29',
-  label: 'dlib ResNet-29 (built-in, 6 MB)',
+  label: 'dlib ResNet-29 (built-in, 6 MB, most accurate)',
   inputSize: 150,
   dim: 128,
   crop: 'aligned',
   metric: 'euclidean',
-  // dlib's published threshold until the LFW calibration below replaces it
-  defaultThreshold: 0.6,
+  // LFW 10-fold, MTCNN + 'aligned' + flip averaging: the mean of the 10 per-fold best thresholds (each chosen on the
+  // other 9 folds) is 0.5953 (dlib's own is 0.6); accuracy 0.9910 ± 0.0037, AUC 0.9993, EER 0.0087.
+  // Command: npm run eval:lfw -- --embedder dlib-resnet29 (its defaults: crop aligned, flip on).
+  defaultThreshold: 0.595,
 };
