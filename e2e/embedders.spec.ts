@@ -4,10 +4,11 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { expect, test } from '@playwright/test';
+import { VGGFACE2_MOBILENET_INFO } from '../src/ml/embedders/vggface2-mobilenet/info';
 import { writeSyntheticResnet50H5 } from '../test/resnet50/synthetic-keras-h5';
 import { bbtLabels, bbtPhoto, choosePhoto, detectedBoxes, facesFound, nameFaces, openApp, panelStatus, readMatches } from './support';
 
-test('switching to dlib ResNet-29 re-analyses both photos and pairs the same people', async ({ page }) => {
+test('switching to VGGFace2 MobileNet re-analyses both photos and pairs the same people', async ({ page }) => {
   await openApp(page);
   await choosePhoto(page, 'A', bbtPhoto(4));
   await choosePhoto(page, 'B', bbtPhoto(5));
@@ -15,12 +16,12 @@ test('switching to dlib ResNet-29 re-analyses both photos and pairs the same peo
   await facesFound(page, 'B');
 
   const chooser = page.getByRole('combobox', { name: 'Face model' });
-  await chooser.selectOption('dlib-resnet29');
+  await chooser.selectOption('vggface2-mobilenet');
   await expect(panelStatus(page, 'A')).toHaveText(/Finding faces|Waiting for the face models/);
   await facesFound(page, 'A');
   await facesFound(page, 'B');
-  await expect(page.getByText(/Pairs with euclidean distance ≤ threshold match/)).toBeVisible();
-  await expect(page.getByRole('slider', { name: 'Threshold' })).toHaveValue('0.6');
+  await expect(page.getByText(/Pairs with cosine distance ≤ threshold match/)).toBeVisible();
+  await expect(page.getByRole('slider', { name: 'Threshold' })).toHaveValue(String(VGGFACE2_MOBILENET_INFO.defaultThreshold));
 
   const namesA = nameFaces(await detectedBoxes(page, 'A'), bbtLabels(4));
   const namesB = nameFaces(await detectedBoxes(page, 'B'), bbtLabels(5));
@@ -39,7 +40,7 @@ test('the ResNet50 weights file is checked, stored once and reused in a later se
   // Something that is not a Keras weights file is refused with a plain message; the current model stays.
   await weightsInput().setInputFiles(bbtPhoto(3));
   await expect(page.getByRole('alert')).toContainText('not a keras_vggface ResNet50 weights file');
-  await expect(chooser).toHaveValue('vggface2-mobilenet');
+  await expect(chooser).toHaveValue('dlib-resnet29');
   await page.getByRole('alert').getByRole('button', { name: 'Dismiss' }).click();
 
   // A structurally complete file (seeded random weights: the real one is not redistributable).

@@ -113,7 +113,7 @@ test('installable and offline: manifest, service worker, then the whole flow wit
   await expect(page.getByRole('alert')).toHaveText('');
 
   expect(failed, 'requests that failed offline').toEqual([]);
-  expect(fromWorker.some((u) => u.includes('/models/vggface2-mobilenet/faceres.bin'))).toBe(true);
+  expect(fromWorker.some((u) => u.includes('/models/dlib-resnet29/face_recognition_model.bin'))).toBe(true);
   expect(fromWorker.some((u) => u.endsWith('.wasm'))).toBe(true);
   expect(fromNetwork.filter((u) => u.startsWith('http')), 'responses that came from the network').toEqual([]);
   await context.setOffline(false);

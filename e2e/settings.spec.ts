@@ -93,11 +93,11 @@ test('stored ResNet50 weights are listed with their size and can be deleted', as
 
   await settings(page).getByRole('button', { name: 'Delete stored weights' }).click();
   await expect(settings(page)).toContainText('No model weights are stored');
-  await expect(chooser).toHaveValue('vggface2-mobilenet');
+  await expect(chooser).toHaveValue('dlib-resnet29');
   await expect(chooser.locator('option[value="vggface2-resnet50"]')).toHaveCount(0);
   // gone for good: a new session does not offer it
   await page.reload();
   await waitForModels(page);
-  await expect(chooser).toHaveValue('vggface2-mobilenet');
+  await expect(chooser).toHaveValue('dlib-resnet29');
   await expect(chooser.locator('option[value="vggface2-resnet50"]')).toHaveCount(0);
 });

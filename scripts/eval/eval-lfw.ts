@@ -3,7 +3,8 @@
 // Threshold chosen on 9 folds, accuracy scored on the 10th. Embeddings are cached per image under .eval/ so
 // re-scoring (other folds, centring, limits) is cheap.
 //   npm run eval:lfw -- --embedder ID|default [--crop tight|vggface2|aligned] [--folds 1,2,5-7] [--limit N]
-//                       [--json FILE] [--detector mtcnn|center] [--center] [--flip|--no-flip] [--template-stats]
+//                       [--json FILE] [--detector mtcnn|center] [--mean fddb|folds|none] [--flip|--no-flip]
+//                       [--template-stats]
 //                       [--box-scale S] [--zoom Z]
 import fs from 'node:fs';
 import path from 'node:path';
@@ -15,6 +16,7 @@ import { alignmentTemplate, cropFaces, imageTensor, type FaceDetector } from '..
 import { cropTransform, keypointList } from '../../src/ml/align/transform';
 import { cosineDistance, euclideanDistance } from '../../src/ml/similarity';
 import type { CropRule, FaceDetection, RgbImage, SimilarityMetric } from '../../src/ml/types';
+import meanDescriptor from '../../src/ml/embedders/vggface2-mobilenet/mean-descriptor.json';
 import { fallbackDetection, lfwFoldScores, nearestToCentre, rocSummary, type ScoredPair } from './lfw-metrics';
 
 interface Pair {
@@ -56,11 +58,15 @@ const boxScale = args['box-scale'] ? Number(args['box-scale']) : undefined;
 const zoom = args.zoom ? Number(args.zoom) : undefined;
 
 const backend = await useBackend();
-const embedder = await createEmbedder(embedderId, readModelAsset, { flip });
+// Descriptors are cached raw; centring is applied when scoring (it is linear, so this equals the embedder's own).
+const embedder = await createEmbedder(embedderId, readModelAsset, { flip, centre: false });
 const info = embedder.info;
 const crop = (args.crop as CropRule | undefined) ?? info.crop;
 const template = zoom ? alignmentTemplate(info).map(([u, v]): [number, number] => [0.5 + (u - 0.5) * zoom, 0.5 + (v - 0.5) * zoom]) : undefined;
-const centre = args.center === true || (embedderArg === 'default' && (info as { centred?: boolean }).centred === true);
+// --mean fddb: the embedder's stored mean (its default where it has one); folds: the mean of the other folds'
+// images (LFW folds are person-disjoint); none.
+const meanMode = String(args.mean ?? (embedderDefaults(embedderId).centre ? 'fddb' : 'none'));
+if (!['fddb', 'folds', 'none'].includes(meanMode)) throw new Error(`--mean ${meanMode}: use fddb, folds or none`);
 
 const verification = JSON.parse(fs.readFileSync(sharedPath('datasets/lfw/verification.json'), 'utf8')) as { pairs: Pair[] };
 // --limit N: the first N/2 same and N/2 different pairs of each fold (keeps folds balanced).
@@ -163,8 +169,12 @@ if (args['template-stats']) {
   console.log('mean box', JSON.stringify(box.map((v) => +(v / n).toFixed(1))), 'box-relative keypoints', JSON.stringify(rel.map(([x, y]) => [+(x / n).toFixed(4), +(y / n).toFixed(4)])));
 }
 
-// Optional centring: subtract the mean descriptor of the images of the *other* folds (LFW folds are
-// person-disjoint), so no test image contributes to its own statistic.
+// Centring: the stored FDDB mean, or the mean descriptor of the images of the *other* folds, so that no test
+// image contributes to its own statistic.
+function fddbMean(): number[] {
+  if (embedderId !== 'vggface2-mobilenet') throw new Error(`--mean fddb: ${embedderId} has no stored mean`);
+  return meanDescriptor.mean;
+}
 function meanOf(vectors: Float32Array[]): Float32Array {
   const mean = new Float32Array(vectors[0].length);
   for (const v of vectors) for (let i = 0; i < v.length; i++) mean[i] += v[i] / vectors.length;
@@ -175,8 +185,8 @@ const distance = (a: Float32Array, b: Float32Array) => (metric === 'cosine' ? co
 const scored: ScoredPair[] = [];
 for (const fold of folds) {
   const inFold = pairs.filter((p) => p.fold === fold);
-  let shift: Float32Array | undefined;
-  if (centre) {
+  let shift: Float32Array | undefined = meanMode === 'fddb' ? Float32Array.from(fddbMean()) : undefined;
+  if (meanMode === 'folds') {
     const others = new Set(pairs.filter((p) => p.fold !== fold).flatMap((p) => [p.a, p.b]));
     shift = meanOf([...others].map((image) => embeddings.get(image)!));
   }
@@ -196,7 +206,7 @@ const result = {
   boxScale: boxScale ?? null,
   zoom: zoom ?? null,
   detector: detectorName,
-  centred: centre,
+  mean: meanMode,
   flip,
   backend,
   folds,
@@ -216,7 +226,7 @@ const result = {
 };
 const f = (x: number, d = 4) => x.toFixed(d);
 console.log(
-  `LFW ${embedderId} crop=${crop}${boxScale ? ` box-scale=${boxScale}` : ''}${zoom ? ` zoom=${zoom}` : ''} detector=${detectorName}${centre ? ' centred' : ''}${flip ? ' flip' : ''} backend=${backend}\n` +
+  `LFW ${embedderId} crop=${crop}${boxScale ? ` box-scale=${boxScale}` : ''}${zoom ? ` zoom=${zoom}` : ''} detector=${detectorName} mean=${meanMode}${flip ? ' flip' : ''} backend=${backend}\n` +
     `  pairs ${scored.length} (${folds.length} folds), images ${images.length}, fallback boxes ${fallbacks}\n` +
     `  accuracy ${f(folded.accuracyMean)} ± ${f(folded.accuracyStd)}  threshold ${f(folded.thresholdMean)} (mean of per-fold best)\n` +
     `  AUC ${f(roc.auc)}  EER ${f(roc.eer)}  TAR@FAR=1e-3 ${f(roc.tarAtFar(1e-3))}  TAR@FAR=1e-2 ${f(roc.tarAtFar(1e-2))}\n` +

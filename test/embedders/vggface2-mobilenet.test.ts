@@ -3,19 +3,27 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ModelIntegrityError } from '../../src/ml/assets';
 import type { FaceEmbedder } from '../../src/ml/embedders/embedder';
 import { createVggface2Mobilenet, preprocessVggface2, VGGFACE2_MOBILENET_INFO } from '../../src/ml/embedders/vggface2-mobilenet';
+import meanDescriptor from '../../src/ml/embedders/vggface2-mobilenet/mean-descriptor.json';
 import { readModelAsset, useBackend } from '../support/node-ml';
 import { embedWhole, labelledCrops, separation } from './helpers';
 
 let embedder: FaceEmbedder;
+let raw: FaceEmbedder;
 const crops = labelledCrops();
 let vectors: Float32Array[];
+let rawVectors: Float32Array[];
 
 beforeAll(async () => {
   await useBackend();
   embedder = await createVggface2Mobilenet(readModelAsset);
+  raw = await createVggface2Mobilenet(readModelAsset, { centre: false });
   vectors = await embedWhole(embedder, crops.map((c) => c.image));
+  rawVectors = await embedWhole(raw, crops.slice(0, 5).map((c) => c.image));
 });
-afterAll(() => embedder?.dispose());
+afterAll(() => {
+  embedder?.dispose();
+  raw?.dispose();
+});
 
 describe('vggface2-mobilenet', () => {
   it('preprocesses RGB 0..255 into mean-subtracted BGR', async () => {
@@ -27,14 +35,21 @@ describe('vggface2-mobilenet', () => {
     tf.dispose([rgb, out]);
   });
 
-  it('returns one 1024-d descriptor per face, non-negative and finite (mean of ReLU6 maps)', () => {
+  it('returns one 1024-d descriptor per face; raw ones lie in 0..6 (mean of ReLU6 maps)', () => {
     expect(tf.getBackend()).toBe('wasm');
     expect(embedder.info).toEqual(VGGFACE2_MOBILENET_INFO);
     expect(vectors).toHaveLength(40);
-    for (const v of vectors) {
+    expect(vectors.every((v) => v.length === 1024 && v.every(Number.isFinite))).toBe(true);
+    for (const v of rawVectors) {
       expect(v).toHaveLength(1024);
-      expect(v.every((x) => Number.isFinite(x) && x >= 0 && x <= 6)).toBe(true);
+      expect(v.every((x) => x >= 0 && x <= 6)).toBe(true);
     }
+  });
+
+  it('centres by default: the descriptor is the raw one minus the stored FDDB mean', () => {
+    expect(meanDescriptor.mean).toHaveLength(1024);
+    const worst = Math.max(...rawVectors.flatMap((r, n) => Array.from(r, (x, i) => Math.abs(vectors[n][i] - (x - meanDescriptor.mean[i])))));
+    expect(worst).toBeLessThan(1e-4);
   });
 
   it('puts crops of the same person closer than crops of different people (golden: AUC >= 0.99 on 40 crops)', () => {

@@ -5,6 +5,8 @@ import * as tf from '@tensorflow/tfjs-core';
 export interface EmbedderOptions {
   /** also embed the mirror image of each face and average the two descriptors (about 2x the time) */
   flip?: boolean;
+  /** subtract the embedder's stored mean descriptor, where it has one (VGGFace2 MobileNet) */
+  centre?: boolean;
 }
 
 export async function runDescriptors(faces: tf.Tensor4D, dim: number, flip: boolean, network: (x: tf.Tensor4D) => tf.Tensor2D): Promise<Float32Array[]> {

@@ -11,7 +11,7 @@ import { buildParams, disposeParams, runDlibResnet } from './network';
 export { DLIB_RESNET29_INFO };
 
 /** Flip averaging is on by default: measured on LFW (see info.ts) it lowers the error at 2x the time. */
-export const DLIB_RESNET29_DEFAULTS: Required<EmbedderOptions> = { flip: true };
+export const DLIB_RESNET29_DEFAULTS: Required<EmbedderOptions> = { flip: true, centre: false };
 
 export async function createDlibResnet29(readAsset: AssetReader, options: EmbedderOptions = {}): Promise<FaceEmbedder> {
   const { flip } = { ...DLIB_RESNET29_DEFAULTS, ...options };

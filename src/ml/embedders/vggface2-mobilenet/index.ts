@@ -8,6 +8,7 @@ import type { AssetReader } from '../../types';
 import type { FaceEmbedder } from '../embedder';
 import { checkInput, runDescriptors, type EmbedderOptions } from '../descriptors';
 import { VGGFACE2_MOBILENET_INFO } from './info';
+import meanDescriptor from './mean-descriptor.json';
 
 export { VGGFACE2_MOBILENET_INFO };
 
@@ -33,18 +34,29 @@ async function loadVerifiedGraphModel(read: AssetReader, id: string): Promise<Gr
   return loadGraphModel({ load: async () => artifacts });
 }
 
-export const VGGFACE2_MOBILENET_DEFAULTS: Required<EmbedderOptions> = { flip: false };
+/**
+ * centre: subtract the mean descriptor of FDDB faces (mean-descriptor.json, from scripts/eval/faceres-mean.ts), so
+ * that cosine distance measures what differs between faces rather than what all faces share.
+ */
+export const VGGFACE2_MOBILENET_DEFAULTS: Required<EmbedderOptions> = { flip: false, centre: true };
 
 export async function createVggface2Mobilenet(readAsset: AssetReader, options: EmbedderOptions = {}): Promise<FaceEmbedder> {
-  const { flip } = { ...VGGFACE2_MOBILENET_DEFAULTS, ...options };
+  const { flip, centre } = { ...VGGFACE2_MOBILENET_DEFAULTS, ...options };
+  const mean = centre ? tf.tensor1d(meanDescriptor.mean) : undefined;
   const model = await loadVerifiedGraphModel(readAsset, VGGFACE2_MOBILENET_INFO.id);
   const { inputSize, dim } = VGGFACE2_MOBILENET_INFO;
   return {
     info: VGGFACE2_MOBILENET_INFO,
     async embed(faces) {
       checkInput(faces, inputSize);
-      return runDescriptors(faces, dim, flip, (x) => model.execute(preprocessVggface2(x), DESCRIPTOR_NODE) as tf.Tensor2D);
+      return runDescriptors(faces, dim, flip, (x) => {
+        const descriptors = model.execute(preprocessVggface2(x), DESCRIPTOR_NODE) as tf.Tensor2D;
+        return mean ? tf.sub(descriptors, mean) : descriptors;
+      });
     },
-    dispose: () => model.dispose(),
+    dispose: () => {
+      model.dispose();
+      mean?.dispose();
+    },
   };
 }
