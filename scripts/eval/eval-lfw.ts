@@ -12,7 +12,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { loadSharedImage, readModelAsset, repoRoot, sharedPath, useBackend } from '../../test/support/node-ml';
 import { createEmbedder, embedderDefaults, isBuiltinEmbedder } from '../../src/ml/embedders';
 import { DEFAULT_EMBEDDER_ID } from '../../src/ml/embedders/info';
-import { alignmentTemplate, cropFaces, imageTensor, type FaceDetector } from '../../src/ml/pipeline';
+import { alignmentTemplate, cropFaces, type FaceDetector } from '../../src/ml/pipeline';
 import { cropTransform, keypointList } from '../../src/ml/align/transform';
 import { cosineDistance, euclideanDistance } from '../../src/ml/similarity';
 import type { CropRule, FaceDetection, RgbImage, SimilarityMetric } from '../../src/ml/types';
@@ -121,10 +121,9 @@ for (const image of todo) {
     detections.set(image, found);
     fs.appendFileSync(detectionCachePath, JSON.stringify({ image, value: found }) + '\n');
   }
-  const photo = imageTensor(rgb);
-  const faces = cropFaces(photo, [found.detection], info, { crop, template, boxScale });
+  const faces = cropFaces(rgb, [found.detection], info, { crop, template, boxScale });
   const [vector] = await embedder.embed(faces);
-  tf.dispose([photo, faces]);
+  faces.dispose();
   embeddings.set(image, vector);
   fs.appendFileSync(embeddingCachePath, JSON.stringify({ image, value: Buffer.from(vector.buffer).toString('base64') }) + '\n');
   if (++done % 250 === 0) console.error(`  ${done}/${todo.length} images, ${(done / ((performance.now() - started) / 1000)).toFixed(1)} img/s`);

@@ -35,13 +35,13 @@ export function imageTensor(image: RgbImage): tf.Tensor3D {
 }
 
 /** Cuts every face for the embedder: [n, inputSize, inputSize, 3] float32 RGB 0..255; the caller disposes it. */
-export function cropFaces(photo: tf.Tensor3D, detections: readonly FaceDetection[], info: EmbedderInfo, options: AnalyzeOptions = {}): tf.Tensor4D {
+export function cropFaces(photo: RgbImage, detections: readonly FaceDetection[], info: EmbedderInfo, options: AnalyzeOptions = {}): tf.Tensor4D {
   const rule = options.crop ?? info.crop;
   const template = options.template ?? alignmentTemplate(info);
   return warpFaces(photo, detections.map((d) => cropTransform(d, rule, info.inputSize, template, options.boxScale)), info.inputSize);
 }
 
-async function thumbnails(photo: tf.Tensor3D, detections: readonly FaceDetection[], size: number): Promise<FaceCrop[]> {
+async function thumbnails(photo: RgbImage, detections: readonly FaceDetection[], size: number): Promise<FaceCrop[]> {
   const crops = warpFaces(photo, detections.map((d) => thumbnailTransform(d, size)), size);
   const rgb = await crops.data();
   crops.dispose();
@@ -61,22 +61,17 @@ async function thumbnails(photo: tf.Tensor3D, detections: readonly FaceDetection
 export async function analyzeDetections(image: RgbImage, detections: readonly FaceDetection[], embedder: FaceEmbedder, options: AnalyzeOptions = {}): Promise<AnalyzedFace[]> {
   if (detections.length === 0) return [];
   const batchSize = Math.max(1, options.batchSize ?? 8);
-  const photo = imageTensor(image);
-  try {
-    const embeddings: Float32Array[] = [];
-    for (let start = 0; start < detections.length; start += batchSize) {
-      const faces = cropFaces(photo, detections.slice(start, start + batchSize), embedder.info, options);
-      try {
-        embeddings.push(...(await embedder.embed(faces)));
-      } finally {
-        faces.dispose();
-      }
+  const embeddings: Float32Array[] = [];
+  for (let start = 0; start < detections.length; start += batchSize) {
+    const faces = cropFaces(image, detections.slice(start, start + batchSize), embedder.info, options);
+    try {
+      embeddings.push(...(await embedder.embed(faces)));
+    } finally {
+      faces.dispose();
     }
-    const crops = await thumbnails(photo, detections, options.thumbnailSize ?? 112);
-    return detections.map((detection, i) => ({ detection, embedding: embeddings[i], crop: crops[i] }));
-  } finally {
-    photo.dispose();
   }
+  const crops = await thumbnails(image, detections, options.thumbnailSize ?? 112);
+  return detections.map((detection, i) => ({ detection, embedding: embeddings[i], crop: crops[i] }));
 }
 
 /** Detects the faces of one photo and returns each with its embedding and a small crop, in detection order. */

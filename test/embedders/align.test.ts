@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { applyAffine, cropTransform, pyramidLevel, similarityTransform, VGGFACE2_TEMPLATE, warpFaces, type Affine } from '../../src/ml/align';
-import type { FaceDetection, Point } from '../../src/ml/types';
+import type { FaceDetection, Point, RgbImage } from '../../src/ml/types';
 import { useBackend } from '../support/node-ml';
 
 beforeAll(async () => {
@@ -89,12 +89,12 @@ describe('cropTransform', () => {
 describe('warpFaces', () => {
   // A linear ramp: bilinear sampling and 2x average pooling reproduce it exactly, so values are predictable.
   const width = 64;
-  const height = 48;
+  const height = 40;
   const ramp = (x: number, y: number, c: number) => x + 2 * y + 50 * c;
-  const makeImage = () => {
-    const data = new Float32Array(width * height * 3);
+  const makeImage = (): RgbImage => {
+    const data = new Uint8Array(width * height * 3);
     for (let y = 0; y < height; y++) for (let x = 0; x < width; x++) for (let c = 0; c < 3; c++) data[(y * width + x) * 3 + c] = ramp(x, y, c);
-    return tf.tensor3d(data, [height, width, 3]);
+    return { data, width, height };
   };
 
   it('copies pixels exactly under a translation, and fills outside the photo with 0', async () => {
@@ -106,7 +106,7 @@ describe('warpFaces', () => {
     expect(values[0][7][3][1]).toBeCloseTo(ramp(13, 12, 1), 4);
     expect(values[1][0][0]).toEqual([0, 0, 0]);
     expect(values[1][2][4][2]).toBeCloseTo(ramp(0, 2, 2), 4);
-    tf.dispose([image, crops]);
+    crops.dispose();
   });
 
   it('samples a rotated crop at the mapped positions (bilinear is exact on a ramp)', async () => {
@@ -118,7 +118,7 @@ describe('warpFaces', () => {
       const [x, y] = applyAffine(t, [u + 0.5, v + 0.5]);
       expect(values[0][v][u][0]).toBeCloseTo(ramp(x - 0.5, y - 0.5, 0), 3);
     }
-    tf.dispose([image, crops]);
+    crops.dispose();
   });
 
   it('shrinks large faces from a pyramid level (area average), keeping the caller order across levels', async () => {
@@ -132,7 +132,14 @@ describe('warpFaces', () => {
     // crop pixel (1, 2) of the 4x shrink covers photo pixels x 4..7, y 8..11: their mean on the ramp
     expect(values[0][2][1][0]).toBeCloseTo(ramp(5.5, 9.5, 0), 3);
     expect(values[1][2][1][0]).toBeCloseTo(ramp(1, 2, 0), 4);
-    tf.dispose([image, crops]);
+    crops.dispose();
+  });
+
+  it('gives black crops for faces wholly outside the photo', async () => {
+    const image = makeImage();
+    const crops = warpFaces(image, [{ a: 1, b: 0, c: 0, d: 1, tx: 500, ty: 5 }, { a: 8, b: 0, c: 0, d: 8, tx: -200, ty: -200 }], 8);
+    expect(Math.max(...(await crops.data()))).toBe(0);
+    crops.dispose();
   });
 
   it('leaks no tensors and accepts an empty batch', () => {
@@ -144,6 +151,5 @@ describe('warpFaces', () => {
     empty.dispose();
     expect(tf.memory().numTensors).toBe(before);
     expect(tf.getBackend()).toBe('wasm');
-    image.dispose();
   });
 });

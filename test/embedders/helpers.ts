@@ -1,7 +1,7 @@
 // Shared by the embedder tests: the 8 x 5 labelled face crops of face-api.js, embedded whole (tight box = image).
 import * as tf from '@tensorflow/tfjs-core';
 import type { FaceEmbedder } from '../../src/ml/embedders/embedder';
-import { cropFaces, imageTensor } from '../../src/ml/pipeline';
+import { cropFaces } from '../../src/ml/pipeline';
 import { distanceMatrix } from '../../src/ml/similarity';
 import type { FaceDetection, RgbImage } from '../../src/ml/types';
 import { loadSharedImage } from '../support/node-ml';
@@ -19,12 +19,7 @@ export const wholeImage = (image: RgbImage): FaceDetection => ({
 
 /** Each image resized whole to the input size ('tight' on the full frame), embedded in one batch. */
 export async function embedWhole(embedder: FaceEmbedder, images: RgbImage[]): Promise<Float32Array[]> {
-  const crops = images.map((image) => {
-    const photo = imageTensor(image);
-    const crop = cropFaces(photo, [wholeImage(image)], embedder.info, { crop: 'tight' });
-    photo.dispose();
-    return crop;
-  });
+  const crops = images.map((image) => cropFaces(image, [wholeImage(image)], embedder.info, { crop: 'tight' }));
   const batch = tf.concat(crops);
   try {
     return await embedder.embed(batch);
