@@ -140,19 +140,31 @@ export class WorkerClient {
     return report;
   }
 
-  private async restart(reason: string): Promise<void> {
-    this.restarting ??= (async () => {
-      this.restarts += 1;
-      if (this.restarts > this.maxRestarts) throw new Error(`the analysis worker keeps failing (${reason})`);
-      this.events.onRestart(reason);
+  /**
+   * Stops the worker, starts a fresh one on `preference`, initialises it and reloads the current embedder;
+   * `before` runs first, inside the replacement, so what it throws fails the replacement. Callers keep the
+   * promise in `restarting`, which this clears when it settles.
+   */
+  private replaceWorker(preference: BackendPreference, before?: () => void): Promise<void> {
+    return (async () => {
+      before?.();
       this.instance.stop();
-      this.preference = 'wasm'; // the GPU path is the usual suspect; WASM is the dependable one
+      this.preference = preference;
       this.instance = this.spawn();
       this.ready = this.initialise();
       await this.ready;
       if (this.embedder) await this.loadModelsOnce(this.embedder);
     })().finally(() => {
       this.restarting = null;
+    });
+  }
+
+  private async restart(reason: string): Promise<void> {
+    // the GPU path is the usual suspect; WASM is the dependable one
+    this.restarting ??= this.replaceWorker('wasm', () => {
+      this.restarts += 1;
+      if (this.restarts > this.maxRestarts) throw new Error(`the analysis worker keeps failing (${reason})`);
+      this.events.onRestart(reason);
     });
     return this.restarting;
   }
@@ -188,16 +200,7 @@ export class WorkerClient {
   /** Starts a fresh worker on the chosen backend (tfjs models cannot move between backends) and reloads the models. */
   async setBackend(preference: BackendPreference): Promise<BackendReport> {
     if (this.restarting) await this.restarting.catch(() => undefined);
-    this.restarting = (async () => {
-      this.preference = preference;
-      this.instance.stop();
-      this.instance = this.spawn();
-      this.ready = this.initialise();
-      await this.ready;
-      if (this.embedder) await this.loadModelsOnce(this.embedder);
-    })().finally(() => {
-      this.restarting = null;
-    });
+    this.restarting = this.replaceWorker(preference);
     await this.restarting;
     return this.ready;
   }
