@@ -1,11 +1,7 @@
 // LFW verification, standard 10-fold protocol, through the app's own pipeline: MTCNN on the 250x250 photo, the
 // face nearest the centre (a fixed central box when none is found, counted), the embedder's crop, its embedding.
 // Threshold chosen on 9 folds, accuracy scored on the 10th. Embeddings are cached per image under .eval/ so
-// re-scoring (other folds, centring, limits) is cheap.
-//   npm run eval:lfw -- --embedder ID|default [--crop tight|vggface2|aligned] [--folds 1,2,5-7] [--limit N]
-//                       [--json FILE] [--detector mtcnn|center] [--mean fddb|folds|none] [--flip|--no-flip]
-//                       [--template-stats]
-//                       [--box-scale S] [--zoom Z]
+// re-scoring (other folds, centring, limits) is cheap. Usage: USAGE below, or --help.
 import fs from 'node:fs';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
@@ -18,6 +14,7 @@ import { cosineDistance, euclideanDistance } from '../../src/ml/similarity';
 import type { CropRule, FaceDetection, RgbImage, SimilarityMetric } from '../../src/ml/types';
 import meanDescriptor from '../../src/ml/embedders/vggface2-mobilenet/mean-descriptor.json';
 import { fallbackDetection, lfwFoldScores, nearestToCentre, rocSummary, type ScoredPair } from './lfw-metrics';
+import { readOptions } from './cli';
 
 interface Pair {
   a: string;
@@ -26,15 +23,10 @@ interface Pair {
   fold: number;
 }
 
-function parseArgs(argv: string[]) {
-  const args: Record<string, string | boolean> = {};
-  for (let i = 0; i < argv.length; i++) {
-    const key = argv[i].replace(/^--/, '');
-    if (i + 1 < argv.length && !argv[i + 1].startsWith('--')) args[key] = argv[++i];
-    else args[key] = true;
-  }
-  return args;
-}
+const USAGE = `npm run eval:lfw -- --embedder ID|default [--crop tight|vggface2|aligned] [--folds 1,2,5-7] [--limit N]
+                    [--json FILE] [--detector mtcnn|center] [--mean fddb|folds|none] [--flip|--no-flip]
+                    [--template-stats]
+                    [--box-scale S] [--zoom Z]`;
 
 function parseFolds(spec: string | undefined): number[] {
   if (!spec) return [1, 2, 3, 4, 5, 6, 7, 8, 9, 10];
@@ -44,7 +36,20 @@ function parseFolds(spec: string | undefined): number[] {
   });
 }
 
-const args = parseArgs(process.argv.slice(2));
+const args = readOptions(USAGE, {
+  embedder: { type: 'string' },
+  crop: { type: 'string' },
+  folds: { type: 'string' },
+  limit: { type: 'string' },
+  json: { type: 'string' },
+  detector: { type: 'string' },
+  mean: { type: 'string' },
+  flip: { type: 'boolean' },
+  'no-flip': { type: 'boolean' },
+  'template-stats': { type: 'boolean' },
+  'box-scale': { type: 'string' },
+  zoom: { type: 'string' },
+});
 const embedderArg = String(args.embedder ?? 'default');
 const embedderId = embedderArg === 'default' ? DEFAULT_EMBEDDER_ID : embedderArg;
 if (!isBuiltinEmbedder(embedderId)) throw new Error(`unknown embedder ${embedderArg}`);

@@ -1,12 +1,12 @@
 // Parity of src/ml/mtcnn with ipazc mtcnn 0.0.9 on the 230 reference images, plus FDDB recall, in Node on
-// the tfjs WASM backend. Prints a summary (and writes it with --json FILE).
-//   npm run eval:mtcnn [-- --json FILE] [--only SUBSTRING] [--limit N] [--verbose]
+// the tfjs WASM backend. Prints a summary (and writes it with --json FILE). Usage: USAGE below, or --help.
 import fs from 'node:fs';
 import { createHash } from 'node:crypto';
 import * as tf from '@tensorflow/tfjs-core';
 import { createMtcnn } from '../../src/ml/mtcnn';
 import type { FaceDetection } from '../../src/ml/types';
 import { loadSharedImage, readModelAsset, sharedPath, useBackend } from '../../test/support/node-ml';
+import { readOptions } from './cli';
 
 type Box = [number, number, number, number];
 interface RefFace {
@@ -25,15 +25,7 @@ interface RefImage {
   alt_faces_float64?: RefFace[];
 }
 
-function parseArgs(argv: string[]) {
-  const args: Record<string, string | boolean> = {};
-  for (let i = 0; i < argv.length; i++) {
-    const key = argv[i].replace(/^--/, '');
-    if (i + 1 < argv.length && !argv[i + 1].startsWith('--')) args[key] = argv[++i];
-    else args[key] = true;
-  }
-  return args;
-}
+const USAGE = 'npm run eval:mtcnn [-- --json FILE] [--only SUBSTRING] [--limit N] [--verbose]';
 
 export function iou(a: Box, b: Box): number {
   const ix = Math.max(0, Math.min(a[0] + a[2], b[0] + b[2]) - Math.max(a[0], b[0]));
@@ -69,7 +61,12 @@ const median = (values: number[]) => {
   return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 };
 
-const args = parseArgs(process.argv.slice(2));
+const args = readOptions(USAGE, {
+  json: { type: 'string' },
+  only: { type: 'string' },
+  limit: { type: 'string' },
+  verbose: { type: 'boolean' },
+});
 const backend = await useBackend('wasm');
 const reference = JSON.parse(
   fs.readFileSync(sharedPath('fixtures/mtcnn-reference/reference.json'), 'utf8'),
