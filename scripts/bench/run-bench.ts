@@ -10,6 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
+import { CHROMIUM_FLAGS } from '../chromium-flags';
 import type { BenchBackend, ConvProbe, DetectReport, EmbedReport, ImageReport, InitReport, MemoryReport, MtcnnProfile } from '../../bench/protocol';
 import { benchApp, profileApp, type AppProfile, type AppReport } from './app-bench';
 import { BenchPage, type WorkerKind } from './page';
@@ -165,13 +166,7 @@ async function main(): Promise<void> {
   const browser = await chromium.launch({
     executablePath: chromiumPath,
     args: [
-      '--no-sandbox',
-      '--use-angle=swiftshader',
-      '--enable-unsafe-swiftshader',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--no-first-run',
+      ...CHROMIUM_FLAGS,
       // measureUserAgentSpecificMemory() answers at once instead of at the next GC
       '--enable-blink-features=ForceEagerMeasureMemory',
     ],
