@@ -5,6 +5,7 @@ import * as Comlink from 'comlink';
 import * as faceapi from 'face-api.js';
 import { setWasmPath } from 'faceapi-wasm-backend';
 import type { BenchBackend, DetectReport, ImageReport, InitReport } from './protocol';
+import { initReport, timeDetections } from './timing';
 
 const tf = faceapi.tf;
 
@@ -54,13 +55,7 @@ const api = {
       webgl: `tfjs-core 1.7 WebGL ${tf.env().getNumber('WEBGL_VERSION')}`,
     }[which];
     if (which === 'webgl') detail += tf.env().getBool('WEBGL_RENDER_FLOAT32_ENABLED') ? ', float32' : ', float16';
-    return {
-      backend: tf.getBackend(),
-      detail,
-      crossOriginIsolated: self.crossOriginIsolated === true,
-      initMs: performance.now() - t0,
-      tfVersion: tf.version_core,
-    };
+    return initReport(t0, tf.getBackend(), detail, tf.version_core);
   },
 
   /** face-api's own loader (manifest + shard over fetch); returns ms. */
@@ -87,18 +82,14 @@ const api = {
   async detect(path: string, reps: number): Promise<DetectReport> {
     if (!canvas || current !== path) throw new Error(`${path} was not loaded (call loadImage first)`);
     const input = canvas as unknown as HTMLCanvasElement;
-    const times: number[] = [];
-    let faces: DetectReport['faces'] = [];
-    for (let r = 0; r < reps; r++) {
-      const t0 = performance.now();
-      const found = await faceapi.nets.mtcnn.forward(input, FACEAPI_MTCNN_OPTIONS);
-      times.push(performance.now() - t0);
-      faces = found.map((f) => {
+    return timeDetections(
+      reps,
+      () => faceapi.nets.mtcnn.forward(input, FACEAPI_MTCNN_OPTIONS),
+      (f) => {
         const b = f.detection.box;
         return { box: [b.x, b.y, b.width, b.height] as [number, number, number, number], score: f.detection.score };
-      });
-    }
-    return { times, faces };
+      },
+    );
   },
 
   memory() {

@@ -17,6 +17,7 @@ import { analyzePhoto, cropFaces, imageTensor } from '../src/ml/pipeline';
 import type { AssetReader, EmbedderId, RgbImage } from '../src/ml/types';
 import { kernelMs, kernelShares, totalFlops, type ProfiledKernel } from './flops';
 import type { BenchBackend, ConvProbe, DetectReport, EmbedReport, ImageReport, InitReport, MemoryReport, MtcnnProfile } from './protocol';
+import { initReport, timeDetections } from './timing';
 
 const readAsset: AssetReader = async (relativePath) => {
   const response = await fetch(`/models/${relativePath}`);
@@ -66,13 +67,7 @@ const api = {
     }
     const expected = which.startsWith('wasm') ? 'wasm' : which;
     if (tf.getBackend() !== expected) throw new Error(`asked for ${which}, tfjs runs ${tf.getBackend()}`);
-    return {
-      backend: tf.getBackend(),
-      detail,
-      crossOriginIsolated: self.crossOriginIsolated === true,
-      initMs: performance.now() - t0,
-      tfVersion: tf.version_core,
-    };
+    return initReport(t0, tf.getBackend(), detail, tf.version_core);
   },
 
   /** Fetch + sha256 check + decode of the MTCNN weights; returns ms. */
@@ -100,15 +95,7 @@ const api = {
   async detect(path: string, reps: number): Promise<DetectReport> {
     const d = requireDetector();
     const img = await image(path);
-    const times: number[] = [];
-    let faces: DetectReport['faces'] = [];
-    for (let r = 0; r < reps; r++) {
-      const t0 = performance.now();
-      const found = await d.detect(img);
-      times.push(performance.now() - t0);
-      faces = found.map((f) => ({ box: f.box, score: f.confidence }));
-    }
-    return { times, faces };
+    return timeDetections(reps, () => d.detect(img), (f) => ({ box: f.box, score: f.confidence }));
   },
 
   /** Where one detection's time goes: backend kernels vs JS, and the cascade's parts. */
