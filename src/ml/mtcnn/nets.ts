@@ -42,6 +42,24 @@ function dense(weights: WeightMap, x: tf.Tensor2D, name: string, preluName?: str
   }) as tf.Tensor2D;
 }
 
+/** A max-pool after a conv layer: window, stride, padding. */
+type Pool = readonly [size: number, stride: number, pad: 'same' | 'valid'];
+
+/**
+ * The shared body of R-Net and O-Net: conv+PReLU layers 1..n of `net`, each followed by its pool (null: none),
+ * then flattened into the PReLU dense layer n+1 (`${net}/conv${n + 1}`, `${net}/prelu${n + 1}/alpha`).
+ */
+function features(weights: WeightMap, patches: tf.Tensor4D, net: string, pools: readonly (Pool | null)[]): tf.Tensor2D {
+  let x = patches;
+  pools.forEach((pool, i) => {
+    x = convPrelu(weights, x, net, i + 1);
+    if (pool) x = tf.maxPool(x, pool[0], pool[1], pool[2]);
+  });
+  const flat = tf.reshape(x, [x.shape[0], -1]) as tf.Tensor2D;
+  const layer = pools.length + 1;
+  return dense(weights, flat, `${net}/conv${layer}`, `${net}/prelu${layer}/alpha`);
+}
+
 // Output shapes are type aliases, not interfaces, so tf.tidy accepts them as TensorContainers.
 export type PnetOutput = {
   /** [1, mapW, mapH, 2] softmax over face/no-face */
@@ -73,15 +91,9 @@ export type RnetOutput = {
 /** R-Net on transposed, normalised 24x24 patches [N, 24, 24, 3]. */
 export function runRnet(weights: WeightMap, patches: tf.Tensor4D): RnetOutput {
   return tf.tidy(() => {
-    let x = convPrelu(weights, patches, 'rnet', 1);
-    x = tf.maxPool(x, 3, 2, 'same');
-    x = convPrelu(weights, x, 'rnet', 2);
-    x = tf.maxPool(x, 3, 2, 'valid');
-    x = convPrelu(weights, x, 'rnet', 3);
-    const flat = tf.reshape(x, [x.shape[0], -1]) as tf.Tensor2D;
-    const features = dense(weights, flat, 'rnet/conv4', 'rnet/prelu4/alpha');
-    const prob = tf.softmax(dense(weights, features, 'rnet/conv5-1'));
-    const reg = dense(weights, features, 'rnet/conv5-2');
+    const body = features(weights, patches, 'rnet', [[3, 2, 'same'], [3, 2, 'valid'], null]);
+    const prob = tf.softmax(dense(weights, body, 'rnet/conv5-1'));
+    const reg = dense(weights, body, 'rnet/conv5-2');
     return { prob, reg };
   });
 }
@@ -98,18 +110,10 @@ export type OnetOutput = {
 /** O-Net on transposed, normalised 48x48 patches [N, 48, 48, 3]. */
 export function runOnet(weights: WeightMap, patches: tf.Tensor4D): OnetOutput {
   return tf.tidy(() => {
-    let x = convPrelu(weights, patches, 'onet', 1);
-    x = tf.maxPool(x, 3, 2, 'same');
-    x = convPrelu(weights, x, 'onet', 2);
-    x = tf.maxPool(x, 3, 2, 'valid');
-    x = convPrelu(weights, x, 'onet', 3);
-    x = tf.maxPool(x, 2, 2, 'same');
-    x = convPrelu(weights, x, 'onet', 4);
-    const flat = tf.reshape(x, [x.shape[0], -1]) as tf.Tensor2D;
-    const features = dense(weights, flat, 'onet/conv5', 'onet/prelu5/alpha');
-    const prob = tf.softmax(dense(weights, features, 'onet/conv6-1'));
-    const reg = dense(weights, features, 'onet/conv6-2');
-    const landmarks = dense(weights, features, 'onet/conv6-3');
+    const body = features(weights, patches, 'onet', [[3, 2, 'same'], [3, 2, 'valid'], [2, 2, 'same'], null]);
+    const prob = tf.softmax(dense(weights, body, 'onet/conv6-1'));
+    const reg = dense(weights, body, 'onet/conv6-2');
+    const landmarks = dense(weights, body, 'onet/conv6-3');
     return { prob, reg, landmarks };
   });
 }
