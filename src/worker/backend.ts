@@ -3,7 +3,7 @@
 // because tfjs silently falls back when a backend fails to initialise.
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-webgl';
-import { getThreadsCount, setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
+import { getThreadsCount, setThreadsCount, setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import wasmPlainUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm?url';
 import wasmSimdUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm?url';
 import wasmThreadedSimdUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm?url';
@@ -54,6 +54,31 @@ export function debugLoseWebglContext(): boolean {
   return Boolean(ext);
 }
 
+/** One WASM thread per core, up to 4 (XNNPACK gains little beyond that on these small nets). */
+export function wasmThreads(): number {
+  const cores = typeof navigator !== 'undefined' ? navigator.hardwareConcurrency || 1 : 1;
+  return Math.max(1, Math.min(4, cores));
+}
+
+/**
+ * tfjs-backend-wasm 4.22 sizes its XNNPACK pool from navigator.hardwareConcurrency / 2 when the module
+ * starts, and setThreadsCount does not enlarge it; reporting twice the cores for that moment gives one
+ * thread per core.
+ */
+function reportDoubleCores(): () => void {
+  const cores = wasmThreads();
+  const own = Object.getOwnPropertyDescriptor(navigator, 'hardwareConcurrency');
+  try {
+    Object.defineProperty(navigator, 'hardwareConcurrency', { configurable: true, get: () => cores * 2 });
+  } catch {
+    return () => undefined;
+  }
+  return () => {
+    if (own) Object.defineProperty(navigator, 'hardwareConcurrency', own);
+    else delete (navigator as unknown as Record<string, unknown>).hardwareConcurrency;
+  };
+}
+
 async function trySetBackend(name: 'webgl' | 'wasm'): Promise<boolean> {
   try {
     const ok = await tf.setBackend(name);
@@ -84,7 +109,12 @@ export async function selectBackend(preference: BackendPreference, knownWebgl?: 
     'tfjs-backend-wasm-simd.wasm': wasmSimdUrl,
     'tfjs-backend-wasm-threaded-simd.wasm': wasmThreadedSimdUrl,
   });
-  if (!(await trySetBackend('wasm'))) {
+  // tfjs defaults to half the cores (1 on a 2-core laptop); the UI thread is idle while we compute.
+  if (isolated) setThreadsCount(wasmThreads());
+  const restoreCores = isolated ? reportDoubleCores() : () => undefined;
+  const started = await trySetBackend('wasm');
+  restoreCores();
+  if (!started) {
     throw new Error(`no tfjs backend could start (WASM failed${fallbackReason ? `; ${fallbackReason}` : ''})`);
   }
   const simd = (await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT')) === true;
