@@ -1,4 +1,4 @@
-import { useEffect, useRef, useState } from 'react';
+import { memo, useEffect, useRef, useState } from 'react';
 import type { PhotoSlot } from '../../worker/protocol';
 import { HIGHLIGHT_COLOR } from '../colors';
 import { highlightFace, useStore, type PhotoState } from '../store';
@@ -15,7 +15,7 @@ interface Props {
 /** The photo with a box, five keypoints and a number per face; hovering a face highlights it everywhere. */
 export function FaceCanvas({ slot, photo, colors }: Props) {
   const ref = useRef<HTMLCanvasElement>(null);
-  const [cssWidth, setCssWidth] = useState(0);
+  const [cssSize, setCssSize] = useState<[number, number]>([0, 0]);
   const highlighted = useStore((s) => s.highlight[slot]);
   const { display, faces } = photo;
   // Large photos are drawn from a copy scaled to the canvas, made once off the main thread: redrawing a
@@ -47,11 +47,13 @@ export function FaceCanvas({ slot, photo, colors }: Props) {
   useEffect(() => {
     const canvas = ref.current;
     if (!canvas) return;
-    const observer = new ResizeObserver(([entry]) => setCssWidth(entry.contentRect.width));
+    const observer = new ResizeObserver(([entry]) => setCssSize([entry.contentRect.width, entry.contentRect.height]));
     observer.observe(canvas);
     return () => observer.disconnect();
   }, []);
 
+  // The photo is painted only when it (or its preview) changes: boxes live in the SVG overlay below, so a
+  // threshold move or a hover repaints a few strokes instead of re-uploading a megapixel canvas.
   useEffect(() => {
     const canvas = ref.current;
     if (!canvas || !display) return;
@@ -59,44 +61,9 @@ export function FaceCanvas({ slot, photo, colors }: Props) {
     canvas.width = Math.round(display.width * scale);
     canvas.height = Math.round(display.height * scale);
     const g = canvas.getContext('2d');
-    if (!g) return;
     const source = scale === 1 ? display : preview?.of === display ? preview.bitmap : null;
-    if (source) g.drawImage(source, 0, 0, canvas.width, canvas.height);
-    // Keep strokes about 2.5 CSS pixels wide whatever the photo's size on screen.
-    const px = cssWidth > 0 ? canvas.width / cssWidth : 1;
-    const order = faces.map((_, i) => i).sort((i, j) => Number(i === highlighted) - Number(j === highlighted));
-    for (const i of order) {
-      const face = faces[i];
-      const [x, y, w, h] = face.box.map((v) => v * scale);
-      const isHighlighted = i === highlighted;
-      const color = isHighlighted ? HIGHLIGHT_COLOR : colors[i];
-      const line = (isHighlighted ? 4 : 2.5) * px;
-      g.lineWidth = line + 2 * px;
-      g.strokeStyle = 'rgba(0,0,0,0.55)';
-      g.strokeRect(x, y, w, h);
-      g.lineWidth = line;
-      g.strokeStyle = color;
-      g.strokeRect(x, y, w, h);
-      for (const [kx, ky] of Object.values(face.keypoints)) {
-        g.beginPath();
-        g.arc(kx * scale, ky * scale, 2.5 * px, 0, Math.PI * 2);
-        g.fillStyle = color;
-        g.fill();
-        g.lineWidth = 1 * px;
-        g.strokeStyle = 'rgba(0,0,0,0.7)';
-        g.stroke();
-      }
-      const label = String(i + 1);
-      g.font = `600 ${Math.round(13 * px)}px system-ui, sans-serif`;
-      const tagW = g.measureText(label).width + 10 * px;
-      const tagH = 18 * px;
-      const tagY = y - tagH >= 0 ? y - tagH : y;
-      g.fillStyle = color;
-      g.fillRect(x - line / 2, tagY, tagW, tagH);
-      g.fillStyle = '#0f172a';
-      g.fillText(label, x - line / 2 + 5 * px, tagY + 13.5 * px);
-    }
-  }, [display, preview, faces, colors, highlighted, cssWidth]);
+    if (g && source) g.drawImage(source, 0, 0, canvas.width, canvas.height);
+  }, [display, preview]);
 
   const faceAt = (event: React.PointerEvent<HTMLCanvasElement>): number | null => {
     const canvas = ref.current;
@@ -117,15 +84,64 @@ export function FaceCanvas({ slot, photo, colors }: Props) {
   };
 
   const count = faces.length;
+  // Keep strokes about 2.5 CSS pixels wide whatever the photo's size on screen (overlay units are photo pixels).
+  // (the canvas letterboxes like the overlay's default "meet": the tighter axis sets the scale)
+  const px = display && cssSize[0] > 0 && cssSize[1] > 0 ? Math.max(display.width / cssSize[0], display.height / cssSize[1]) : 1;
   return (
-    <canvas
-      ref={ref}
-      className="photo-canvas"
-      role="img"
-      aria-label={`Photo ${slot}: ${photo.name}${photo.status === 'done' ? `, ${count} face${count === 1 ? '' : 's'} marked` : ''}`}
-      data-faces={photo.status === 'done' ? count : undefined}
-      onPointerMove={(event) => highlightFace(slot, faceAt(event))}
-      onPointerLeave={() => highlightFace(slot, null)}
-    />
+    <>
+      <canvas
+        ref={ref}
+        className="photo-canvas"
+        role="img"
+        aria-label={`Photo ${slot}: ${photo.name}${photo.status === 'done' ? `, ${count} face${count === 1 ? '' : 's'} marked` : ''}`}
+        data-faces={photo.status === 'done' ? count : undefined}
+        onPointerMove={(event) => highlightFace(slot, faceAt(event))}
+        onPointerLeave={() => highlightFace(slot, null)}
+      />
+      {display && count > 0 && (
+        <FaceOverlay width={display.width} height={display.height} faces={faces} colors={colors} highlighted={highlighted} px={px} />
+      )}
+    </>
   );
 }
+
+interface OverlayProps {
+  width: number;
+  height: number;
+  faces: PhotoState['faces'];
+  colors: string[];
+  highlighted: number | null;
+  px: number;
+}
+
+/** Box, five keypoints and number per face, in photo pixels over the canvas; the highlighted face on top. */
+const FaceOverlay = memo(function FaceOverlay({ width, height, faces, colors, highlighted, px }: OverlayProps) {
+  const order = faces.map((_, i) => i).sort((i, j) => Number(i === highlighted) - Number(j === highlighted));
+  return (
+    <svg className="face-overlay" viewBox={`0 0 ${width} ${height}`} aria-hidden="true">
+      {order.map((i) => {
+        const face = faces[i];
+        const [x, y, w, h] = face.box;
+        const isHighlighted = i === highlighted;
+        const color = isHighlighted ? HIGHLIGHT_COLOR : colors[i];
+        const line = (isHighlighted ? 4 : 2.5) * px;
+        const tagW = (String(i + 1).length * 8 + 10) * px;
+        const tagH = 18 * px;
+        const tagY = y - tagH >= 0 ? y - tagH : y;
+        return (
+          <g key={i} className="face-mark" data-face={i + 1} data-color={color}>
+            <rect x={x} y={y} width={w} height={h} fill="none" stroke="rgba(0,0,0,0.55)" strokeWidth={line + 2 * px} />
+            <rect x={x} y={y} width={w} height={h} fill="none" stroke={color} strokeWidth={line} />
+            {Object.values(face.keypoints).map(([kx, ky], k) => (
+              <circle key={k} cx={kx} cy={ky} r={2.5 * px} fill={color} stroke="rgba(0,0,0,0.7)" strokeWidth={px} />
+            ))}
+            <rect x={x - line / 2} y={tagY} width={tagW} height={tagH} fill={color} />
+            <text x={x - line / 2 + 5 * px} y={tagY + 13.5 * px} fontSize={13 * px} fontWeight={600} fill="#0f172a">
+              {i + 1}
+            </text>
+          </g>
+        );
+      })}
+    </svg>
+  );
+});
