@@ -63,6 +63,7 @@ export function App() {
   const countA = useStore((s) => s.photos.A.faces.length);
   const countB = useStore((s) => s.photos.B.faces.length);
   const notice = useStore((s) => s.notice);
+  const embedderLabel = useStore((s) => s.embedder?.label.replace(/ \(.*\)$/, ''));
   const colors = useMemo(() => faceColors(pairs, countA, countB), [pairs, countA, countB]);
 
   return (
@@ -98,7 +99,7 @@ export function App() {
           </p>
         )}
         <p className="muted">
-          Faces are found with MTCNN and compared with VGGFace2-family embeddings, in a Web Worker on this device.
+          Faces are found with MTCNN and compared with {embedderLabel ?? 'face'} embeddings, in a Web Worker on this device.
         </p>
       </footer>
     </div>
