@@ -13,7 +13,7 @@ import { stage1, stage2, stage3 } from '../src/ml/mtcnn/cascade';
 import { scalePyramid } from '../src/ml/mtcnn/boxes';
 import { resizeArea } from '../src/ml/image/resize-area';
 import { BUILTIN_EMBEDDERS, createEmbedder, type FaceEmbedder } from '../src/ml/embedders';
-import { analyzePhoto, cropFaces, imageTensor } from '../src/ml/pipeline';
+import { analyzePhoto, cropFaces } from '../src/ml/pipeline';
 import type { AssetReader, EmbedderId, RgbImage } from '../src/ml/types';
 import { kernelMs, kernelShares, totalFlops, type ProfiledKernel } from './flops';
 import type { BenchBackend, ConvProbe, DetectReport, EmbedReport, ImageReport, InitReport, MemoryReport, MtcnnProfile } from './protocol';
@@ -242,21 +242,18 @@ const api = {
       const wasmHeap = tf.getBackend() === 'wasm' ? wasmHeapBytes() : undefined;
       const kernels = asKernels(info);
       // The embed half split by hand: photo -> tensor, crops, the embedder itself (the rest is thumbnails).
-      const embedSplit: Record<string, number> = { imageTensor: 0, cropFaces: 0, embed: 0 };
+      // cropFaces reads each face's footprint from the photo's bytes (no whole-photo tensor any more)
+      const embedSplit: Record<string, number> = { cropFaces: 0, embed: 0 };
       for (const { img } of images) {
         const dets = await d.detect(img);
         let t = performance.now();
-        const photo = imageTensor(img);
-        await sync(photo);
-        embedSplit.imageTensor += performance.now() - t;
-        t = performance.now();
-        const faces = cropFaces(photo, dets, embedder.info);
+        const faces = cropFaces(img, dets, embedder.info);
         await sync(faces);
         embedSplit.cropFaces += performance.now() - t;
         t = performance.now();
         await embedder.embed(faces);
         embedSplit.embed += performance.now() - t;
-        tf.dispose([photo, faces]);
+        faces.dispose();
       }
       return {
         peakBytes: info.peakBytes,

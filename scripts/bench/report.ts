@@ -184,7 +184,7 @@ export function printReport(r: BenchReport): void {
   if (r.app) {
     const a = r.app;
     out.push(
-      `App (${a.url}): backend ${a.backend} (${a.backendDetail?.trim()}), models ready at ${ms(a.modelsReadyMs)} ms after navigation; ` +
+      `App (${a.url}; its own browser, software compositor): backend ${a.backend} (${a.backendDetail?.trim()}), models ready at ${ms(a.modelsReadyMs)} ms after navigation; ` +
         `first paint ${ms(a.firstPaintMs)} ms, FCP ${ms(a.firstContentfulPaintMs)} ms`,
       `  JS before first contentful paint: ${(a.jsBeforePaint.gzipBytes / 1024).toFixed(1)} KB gzipped (${(a.jsBeforePaint.bytes / 1024).toFixed(1)} KB raw) in ${a.jsBeforePaint.files
         .map((f) => path.basename(f.url))

@@ -9,7 +9,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
+import { chromium, type Browser } from 'playwright-core';
 import { CHROMIUM_FLAGS } from '../chromium-flags';
 import type { BenchBackend, ConvProbe, DetectReport, EmbedReport, ImageReport, InitReport, MemoryReport, MtcnnProfile } from '../../bench/protocol';
 import { benchApp, profileApp, type AppProfile, type AppReport } from './app-bench';
@@ -171,6 +171,7 @@ async function main(): Promise<void> {
       '--enable-blink-features=ForceEagerMeasureMemory',
     ],
   });
+  let appBrowser: Browser | null = null;
   const subset = headToHeadSubset(options.subset);
   const report: BenchReport = {
     generated: new Date().toISOString(),
@@ -216,9 +217,20 @@ async function main(): Promise<void> {
     if (pageErrors.length) log(`bench page errors: ${pageErrors.join(' | ')}`);
 
     if (options.app) {
+      // The app gets its own browser on Chromium's software compositor (what a machine without a GPU uses): the
+      // bench page's SwiftShader GL spends 200-800 ms presenting every frame here, which would swamp the app's
+      // own cost. The app's backend is the same WASM either way (Auto never picks software WebGL).
+      appBrowser = await chromium.launch({
+        executablePath: chromiumPath,
+        args: [
+          ...CHROMIUM_FLAGS.filter((flag) => !/swiftshader/.test(flag)),
+          '--disable-gpu',
+          '--enable-blink-features=ForceEagerMeasureMemory',
+        ],
+      });
       try {
         report.app = await benchApp(
-          browser,
+          appBrowser,
           appServer.url,
           path.join(root, '.bench/app'),
           {
@@ -234,13 +246,14 @@ async function main(): Promise<void> {
       }
       if (profileServer) {
         try {
-          report.appProfile = await profileApp(browser, profileServer.url, { bbt: [path.join(sharedDir, BBT1), path.join(sharedDir, BBT4)] }, log);
+          report.appProfile = await profileApp(appBrowser, profileServer.url, { bbt: [path.join(sharedDir, BBT1), path.join(sharedDir, BBT4)] }, log);
         } catch (error) {
           log(`app profile failed: ${(error as Error).message.split('\n')[0]}`);
         }
       }
     }
   } finally {
+    await appBrowser?.close();
     await browser.close();
     await benchServer.close();
     await appServer.close();
