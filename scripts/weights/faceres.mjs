@@ -3,6 +3,8 @@
 // Minimum, Maximum as separate ops), so fuse-graph.mjs rewrites each layer into one _FusedConv2D /
 // FusedDepthwiseConv2dNative with bias and ReLU6, the form tfjs-converter emits; the weights keep their float16
 // bytes except the 13 depthwise filters, which absorb their batch-norm scale and are stored as float32.
+// The first convolution's filter also takes its input channels in reverse order, so the built graph reads RGB
+// (minus the RGB-ordered mean) where the package's reads BGR: no channel-reversing pass over every face.
 import fs from 'node:fs';
 import path from 'node:path';
 import { sha256 } from './npm-package.mjs';
@@ -16,7 +18,7 @@ export const FACERES_FILES = {
   [MODEL_BIN]: '2c7d2d62b76c97528b736527aa09d310ea71743c9e3e79fb6c62d4b2d73af79b',
 };
 /** What the build does to the package files: recorded in the index, so an older build is redone. */
-export const FACERES_RECIPE = 'fuse-graph v1: conv+bias+relu6 fused, depthwise bn scale folded';
+export const FACERES_RECIPE = 'fuse-graph v2: conv+bias+relu6 fused, depthwise bn scale folded, input RGB';
 /** Layers fused in faceres: 14 Conv2D + 13 depthwise, each with bias and ReLU6. */
 const EXPECTED_FUSED = 27;
 
@@ -25,7 +27,7 @@ export function buildFaceres(files) {
   const manifest = JSON.parse(Buffer.from(files[MODEL_JSON]).toString('utf8'));
   const paths = manifest.weightsManifest.flatMap((group) => group.paths);
   if (paths.length !== 1 || paths[0] !== 'faceres.bin') throw new Error(`faceres: unexpected weight paths ${paths}`);
-  const { modelJson, weights, fused } = fuseConvolutions(files[MODEL_JSON], files[MODEL_BIN]);
+  const { modelJson, weights, fused } = fuseConvolutions(files[MODEL_JSON], files[MODEL_BIN], { reverseInputChannels: 'input_1' });
   const relu6 = fused.filter((f) => f.fusedOps.join() === 'BiasAdd,Relu6').length;
   if (fused.length !== EXPECTED_FUSED || relu6 !== EXPECTED_FUSED) {
     throw new Error(`faceres: fused ${fused.length} layers (${relu6} with ReLU6), expected ${EXPECTED_FUSED}`);

@@ -49,9 +49,13 @@ const enc = (s) => Buffer.from(s, 'utf8').toString('base64');
 /**
  * @param {Uint8Array} modelJsonBytes model.json as in the package
  * @param {Uint8Array} weightBytes the concatenated weight files its manifest names (one group)
+ * @param {{ reverseInputChannels?: string }} [options] reverseInputChannels: the name of an input whose only
+ *   reader is a convolution; its filter's input channels are reversed, so the graph takes that input with its
+ *   channels in the opposite order (RGB instead of BGR) and the caller need not reverse them (an exact reordering
+ *   of the filter's values, float16 ones included)
  * @returns {{ modelJson: Buffer, weights: Buffer, fused: { name: string, op: string, fusedOps: string[], folded: boolean }[] }}
  */
-export function fuseConvolutions(modelJsonBytes, weightBytes) {
+export function fuseConvolutions(modelJsonBytes, weightBytes, options = {}) {
   const model = JSON.parse(Buffer.from(modelJsonBytes).toString('utf8'));
   if (model.format !== 'graph-model') throw new Error(`fuse-graph: not a graph model (${model.format})`);
   if (model.weightsManifest.length !== 1) throw new Error('fuse-graph: expects one weights group');
@@ -164,6 +168,33 @@ export function fuseConvolutions(modelJsonBytes, weightBytes) {
     fused.push({ name: last.name, op: fusedNode.op, fusedOps, folded: Boolean(scale) });
   }
 
+  const reordered = new Map(); // weight name -> its bytes with the filter's input channels reversed
+  if (options.reverseInputChannels) {
+    const name = options.reverseInputChannels;
+    const readers = consumers.get(name) ?? [];
+    const conv = readers[0]?.replacement ?? readers[0];
+    const filterName = conv && inputName(conv.input[1]);
+    const w = weights.get(filterName);
+    if (byName.get(name)?.op !== 'Placeholder' || readers.length !== 1 || !['Conv2D', '_FusedConv2D'].includes(conv.op) ||
+        inputName(conv.input[0]) !== name || !w || (consumers.get(filterName) ?? []).length !== 1) {
+      throw new Error(`fuse-graph: ${name} is not read by exactly one convolution with its own filter`);
+    }
+    const [kh, kw, channels, outChannels] = w.spec.shape;
+    const values = replaced.get(filterName);
+    const src = values ? new Uint8Array(values.buffer, values.byteOffset, values.byteLength) : w.bytes;
+    const element = src.length / (kh * kw * channels * outChannels);
+    const dst = new Uint8Array(src.length);
+    const row = outChannels * element;
+    for (let hw = 0; hw < kh * kw; hw++) {
+      for (let c = 0; c < channels; c++) {
+        const from = (hw * channels + (channels - 1 - c)) * row;
+        dst.set(src.subarray(from, from + row), (hw * channels + c) * row);
+      }
+    }
+    if (values) replaced.set(filterName, new Float32Array(dst.buffer));
+    else reordered.set(filterName, dst);
+  }
+
   // New node list: each fused node where its convolution was; then drop constants nobody reads any more.
   let newNodes = [];
   for (const n of nodes) {
@@ -185,9 +216,11 @@ export function fuseConvolutions(modelJsonBytes, weightBytes) {
       chunks.push(Buffer.from(values.buffer, values.byteOffset, values.byteLength));
     } else {
       specs.push(spec);
-      chunks.push(Buffer.from(weights.get(spec.name).bytes));
+      chunks.push(Buffer.from(reordered.get(spec.name) ?? weights.get(spec.name).bytes));
     }
   }
   const out = { ...model, modelTopology: { ...model.modelTopology, node: newNodes }, weightsManifest: [{ ...group, weights: specs }] };
+  // what a loader checks before feeding this graph channels in the new order
+  if (options.reverseInputChannels) out.userDefinedMetadata = { ...model.userDefinedMetadata, reversedInputChannels: options.reverseInputChannels };
   return { modelJson: Buffer.from(JSON.stringify(out)), weights: Buffer.concat(chunks), fused };
 }
