@@ -23,25 +23,45 @@ export type NmsMethod = 'Union' | 'Min';
 export function nms(boxes: readonly ScoredBox[], threshold: number, method: NmsMethod): number[] {
   const n = boxes.length;
   if (n === 0) return [];
-  const area = boxes.map((b) => (b.x2 - b.x1 + 1) * (b.y2 - b.y1 + 1));
-  let remaining = Array.from(argsortNumpy(boxes.map((b) => b.score)));
+  // Flat float64 columns and in-place compaction: same arithmetic as before, a fraction of the time on the
+  // thousands of P-Net candidates of a 1 MP photo.
+  const x1 = new Float64Array(n);
+  const y1 = new Float64Array(n);
+  const x2 = new Float64Array(n);
+  const y2 = new Float64Array(n);
+  const area = new Float64Array(n);
+  const scores = new Array<number>(n);
+  for (let i = 0; i < n; i++) {
+    const b = boxes[i];
+    x1[i] = b.x1;
+    y1[i] = b.y1;
+    x2[i] = b.x2;
+    y2[i] = b.y2;
+    area[i] = (b.x2 - b.x1 + 1) * (b.y2 - b.y1 + 1);
+    scores[i] = b.score;
+  }
+  const remaining = argsortNumpy(scores);
+  const byMin = method === 'Min';
   const pick: number[] = [];
-  while (remaining.length > 0) {
-    const i = remaining[remaining.length - 1];
+  let count = n;
+  while (count > 0) {
+    const i = remaining[count - 1];
     pick.push(i);
-    const a = boxes[i];
-    const next: number[] = [];
-    for (let k = 0; k < remaining.length - 1; k++) {
+    const ax1 = x1[i];
+    const ay1 = y1[i];
+    const ax2 = x2[i];
+    const ay2 = y2[i];
+    const areaI = area[i];
+    let kept = 0;
+    for (let k = 0; k < count - 1; k++) {
       const j = remaining[k];
-      const b = boxes[j];
-      const w = Math.max(0, Math.min(a.x2, b.x2) - Math.max(a.x1, b.x1) + 1);
-      const h = Math.max(0, Math.min(a.y2, b.y2) - Math.max(a.y1, b.y1) + 1);
+      const w = Math.max(0, Math.min(ax2, x2[j]) - Math.max(ax1, x1[j]) + 1);
+      const h = Math.max(0, Math.min(ay2, y2[j]) - Math.max(ay1, y1[j]) + 1);
       const inter = w * h;
-      const overlap = method === 'Min' ? inter / Math.min(area[i], area[j]) : inter / (area[i] + area[j] - inter);
-      // numpy keeps `o <= threshold`; NaN (0/0 on degenerate boxes) is dropped there too.
-      if (overlap <= threshold) next.push(j);
+      const overlap = byMin ? inter / Math.min(areaI, area[j]) : inter / (areaI + area[j] - inter);
+      if (overlap <= threshold) remaining[kept++] = j;
     }
-    remaining = next;
+    count = kept;
   }
   return pick;
 }

@@ -4,7 +4,7 @@
 // see all their patches in one batch.
 import * as tf from '@tensorflow/tfjs-core';
 import type { RgbImage } from '../types';
-import { resizeArea } from '../image/resize-area';
+import { resizeArea, resizeAreaPadded } from '../image/resize-area';
 import { bbreg, type Candidate, fix, generateCandidates, nms, padBox, rerec, scalePyramid } from './boxes';
 import { runOnet, runPnet, runRnet, type WeightMap } from './nets';
 
@@ -145,29 +145,18 @@ export function extractPatches(image: RgbImage, boxes: readonly Box[], size: num
   const out = new Float32Array(boxes.length * size * size * 3);
   const windows = boxes.map((b) => padBox(b, width, height));
   if (windows.some((w) => w.tmpw <= 0 || w.tmph <= 0)) return null;
-  // One scratch buffer for all patches; only the padding outside the image is zeroed.
-  const scratch = new Float64Array(Math.max(...windows.map((w) => w.tmpw * w.tmph * 3)));
   for (let k = 0; k < boxes.length; k++) {
     const win = windows[k];
-    const stride = win.tmpw * 3;
-    const buffer = scratch.subarray(0, win.tmph * stride);
-    const rows = Math.max(0, Math.min(win.sy1 - win.sy0, win.dy1 - win.dy0));
-    const cols = Math.max(0, Math.min(win.sx1 - win.sx0, win.dx1 - win.dx0));
-    const top = Math.min(win.dy0, win.tmph);
-    buffer.fill(0, 0, top * stride);
-    buffer.fill(0, (top + rows) * stride);
-    for (let r = 0; r < rows; r++) {
-      const dst = (win.dy0 + r) * stride;
-      if (cols === 0) {
-        buffer.fill(0, dst, dst + stride);
-        continue;
-      }
-      const src = ((win.sy0 + r) * width + win.sx0) * 3;
-      buffer.fill(0, dst, dst + win.dx0 * 3);
-      buffer.set(data.subarray(src, src + cols * 3), dst + win.dx0 * 3);
-      buffer.fill(0, dst + (win.dx0 + cols) * 3, dst + stride);
-    }
-    const resized = resizeArea(buffer, win.tmpw, win.tmph, size, size);
+    const resized = resizeAreaPadded(data, width, {
+      width: win.tmpw,
+      height: win.tmph,
+      x0: win.sx0,
+      y0: win.sy0,
+      cols: Math.max(0, Math.min(win.sx1 - win.sx0, win.dx1 - win.dx0)),
+      rows: Math.max(0, Math.min(win.sy1 - win.sy0, win.dy1 - win.dy0)),
+      left: win.dx0,
+      top: win.dy0,
+    }, size, size);
     const base = k * size * size * 3;
     for (let y = 0; y < size; y++) {
       for (let x = 0; x < size; x++) {
