@@ -18,29 +18,31 @@ export function FaceCanvas({ slot, photo, colors }: Props) {
   const [cssSize, setCssSize] = useState<[number, number]>([0, 0]);
   const highlighted = useStore((s) => s.highlight[slot]);
   const { display, faces } = photo;
-  // Large photos are drawn from a copy scaled to the canvas, made once off the main thread: redrawing a
-  // 50 MP bitmap on every hover or status change stalls the page for seconds.
-  const [preview, setPreview] = useState<{ of: ImageBitmap; bitmap: ImageBitmap } | null>(null);
 
+  // The photo is shown from a copy scaled to the canvas, made off the main thread and handed to a
+  // 'bitmaprenderer' context without a copy: nothing is rasterised on the main thread, even for 50 MP photos.
+  // Boxes live in the SVG overlay below, so hovers and threshold moves never touch this canvas.
   useEffect(() => {
-    if (!display || Math.max(display.width, display.height) <= MAX_CANVAS_SIDE) return;
-    const scale = MAX_CANVAS_SIDE / Math.max(display.width, display.height);
-    let made: ImageBitmap | null = null;
+    const canvas = ref.current;
+    if (!canvas || !display) return;
+    const scale = Math.min(1, MAX_CANVAS_SIDE / Math.max(display.width, display.height));
+    const width = Math.max(1, Math.round(display.width * scale));
+    const height = Math.max(1, Math.round(display.height * scale));
+    // sized at once so the layout (and the overlay) does not jump when the copy arrives
+    canvas.width = width;
+    canvas.height = height;
     let live = true;
-    createImageBitmap(display, {
-      resizeWidth: Math.round(display.width * scale),
-      resizeHeight: Math.round(display.height * scale),
-      resizeQuality: 'high',
-    })
+    const copy =
+      scale === 1 ? createImageBitmap(display) : createImageBitmap(display, { resizeWidth: width, resizeHeight: height, resizeQuality: 'high' });
+    copy
       .then((bitmap) => {
-        made = bitmap;
-        if (live) setPreview({ of: display, bitmap });
+        const renderer = live ? canvas.getContext('bitmaprenderer') : null;
+        if (renderer) renderer.transferFromImageBitmap(bitmap);
         else bitmap.close();
       })
       .catch(() => undefined);
     return () => {
       live = false;
-      made?.close();
     };
   }, [display]);
 
@@ -51,19 +53,6 @@ export function FaceCanvas({ slot, photo, colors }: Props) {
     observer.observe(canvas);
     return () => observer.disconnect();
   }, []);
-
-  // The photo is painted only when it (or its preview) changes: boxes live in the SVG overlay below, so a
-  // threshold move or a hover repaints a few strokes instead of re-uploading a megapixel canvas.
-  useEffect(() => {
-    const canvas = ref.current;
-    if (!canvas || !display) return;
-    const scale = Math.min(1, MAX_CANVAS_SIDE / Math.max(display.width, display.height));
-    canvas.width = Math.round(display.width * scale);
-    canvas.height = Math.round(display.height * scale);
-    const g = canvas.getContext('2d');
-    const source = scale === 1 ? display : preview?.of === display ? preview.bitmap : null;
-    if (g && source) g.drawImage(source, 0, 0, canvas.width, canvas.height);
-  }, [display, preview]);
 
   const faceAt = (event: React.PointerEvent<HTMLCanvasElement>): number | null => {
     const canvas = ref.current;
