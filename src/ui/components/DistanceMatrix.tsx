@@ -1,4 +1,4 @@
-import { useState } from 'react';
+import { memo, useCallback, useState } from 'react';
 import type { MatchPair } from '../../ml/types';
 import { setHighlight, useStore, type UiFace } from '../store';
 import { CropImage } from './CropImage';
@@ -13,9 +13,8 @@ interface Props {
 }
 
 /** Close faces are dark and saturated, distant ones fade out; the threshold is where the hue turns. */
-function cellColor(distance: number, threshold: number, scaleMax: number): string {
+function cellColor(distance: number, under: boolean, scaleMax: number): string {
   const t = Math.min(1, Math.max(0, distance / Math.max(scaleMax, 1e-6)));
-  const under = distance <= threshold;
   const hue = under ? 150 : 215;
   const lightness = 30 + 55 * t;
   const alpha = under ? 0.95 : 0.35 + 0.4 * (1 - t);
@@ -23,10 +22,42 @@ function cellColor(distance: number, threshold: number, scaleMax: number): strin
 }
 
 /** Readable number colour on a cell: light on the dark (close) cells. */
-function cellTextColor(distance: number, threshold: number, scaleMax: number): string {
+function cellTextColor(distance: number, under: boolean, scaleMax: number): string {
   const t = Math.min(1, Math.max(0, distance / Math.max(scaleMax, 1e-6)));
-  return distance <= threshold || t < 0.35 ? '#ffffff' : 'var(--text)';
+  return under || t < 0.35 ? '#ffffff' : 'var(--text)';
 }
+
+interface CellProps {
+  a: number;
+  b: number;
+  distance: number;
+  under: boolean;
+  isMatch: boolean;
+  active: boolean;
+  scaleMax: number;
+  showNumber: boolean;
+  onSelect(a: number, b: number): void;
+  onClear(): void;
+}
+
+/** One cell; memoised on what it shows, so a threshold move re-renders only the cells that cross it. */
+const MatrixCell = memo(function MatrixCell({ a, b, distance, under, isMatch, active, scaleMax, showNumber, onSelect, onClear }: CellProps) {
+  return (
+    <td>
+      <button
+        type="button"
+        className={`cell${isMatch ? ' is-match' : ''}${active ? ' is-active' : ''}`}
+        style={{ background: cellColor(distance, under, scaleMax), color: cellTextColor(distance, under, scaleMax) }}
+        aria-label={`A${a + 1} and B${b + 1}: distance ${distance.toFixed(3)}${isMatch ? ', matched' : ''}`}
+        onPointerEnter={() => onSelect(a, b)}
+        onFocus={() => onSelect(a, b)}
+        onBlur={onClear}
+      >
+        {showNumber && <span aria-hidden="true">{distance.toFixed(2).replace(/^0/, '')}</span>}
+      </button>
+    </td>
+  );
+});
 
 /** Up to this many columns each cell shows its distance; beyond, cells are too small and the readout says it. */
 const NUMBERS_UP_TO = 10;
@@ -39,14 +70,14 @@ export function DistanceMatrix({ matrix, facesA, facesB, pairs, threshold, scale
   const showNumbers = facesB.length <= NUMBERS_UP_TO;
   const shown = focused ?? (highlight.A !== null && highlight.B !== null ? { a: highlight.A, b: highlight.B } : null);
 
-  const select = (a: number, b: number) => {
+  const select = useCallback((a: number, b: number) => {
     setFocused({ a, b });
     setHighlight({ A: a, B: b });
-  };
-  const clear = () => {
+  }, []);
+  const clear = useCallback(() => {
     setFocused(null);
     setHighlight({ A: null, B: null });
-  };
+  }, []);
 
   return (
     <div className="matrix-block">
@@ -64,11 +95,11 @@ export function DistanceMatrix({ matrix, facesA, facesB, pairs, threshold, scale
         )}
       </p>
       <div className="matrix-legend" aria-hidden="true">
-        <span className="legend-swatch" style={{ background: cellColor(0, 1, 1) }} /> under the threshold
+        <span className="legend-swatch" style={{ background: cellColor(0, true, 1) }} /> under the threshold
         <span className="legend-gap" />
-        <span className="legend-swatch" style={{ background: cellColor(threshold * 1.05, threshold, scaleMax) }} />
-        <span className="legend-swatch" style={{ background: cellColor((threshold + scaleMax) / 2, threshold, scaleMax) }} />
-        <span className="legend-swatch" style={{ background: cellColor(scaleMax, threshold, scaleMax) }} /> above it, closer to farther
+        <span className="legend-swatch" style={{ background: cellColor(threshold * 1.05, false, scaleMax) }} />
+        <span className="legend-swatch" style={{ background: cellColor((threshold + scaleMax) / 2, false, scaleMax) }} />
+        <span className="legend-swatch" style={{ background: cellColor(scaleMax, false, scaleMax) }} /> above it, closer to farther
         <span className="legend-gap" />
         <span className="legend-swatch is-match" /> matched
       </div>
@@ -93,26 +124,21 @@ export function DistanceMatrix({ matrix, facesA, facesB, pairs, threshold, scale
                 <th scope="row" className={highlight.A === a ? 'is-highlighted' : ''}>
                   <CropImage crop={face.crop} label={`A${a + 1}`} className="axis-crop" />
                 </th>
-                {facesB.map((_, b) => {
-                  const distance = matrix[a][b];
-                  const isMatch = matched.has(`${a},${b}`);
-                  const active = highlight.A === a && highlight.B === b;
-                  return (
-                    <td key={b}>
-                      <button
-                        type="button"
-                        className={`cell${isMatch ? ' is-match' : ''}${active ? ' is-active' : ''}`}
-                        style={{ background: cellColor(distance, threshold, scaleMax), color: cellTextColor(distance, threshold, scaleMax) }}
-                        aria-label={`A${a + 1} and B${b + 1}: distance ${distance.toFixed(3)}${isMatch ? ', matched' : ''}`}
-                        onPointerEnter={() => select(a, b)}
-                        onFocus={() => select(a, b)}
-                        onBlur={clear}
-                      >
-                        {showNumbers && <span aria-hidden="true">{distance.toFixed(2).replace(/^0/, '')}</span>}
-                      </button>
-                    </td>
-                  );
-                })}
+                {facesB.map((_, b) => (
+                  <MatrixCell
+                    key={b}
+                    a={a}
+                    b={b}
+                    distance={matrix[a][b]}
+                    under={matrix[a][b] <= threshold}
+                    isMatch={matched.has(`${a},${b}`)}
+                    active={highlight.A === a && highlight.B === b}
+                    scaleMax={scaleMax}
+                    showNumber={showNumbers}
+                    onSelect={select}
+                    onClear={clear}
+                  />
+                ))}
               </tr>
             ))}
           </tbody>
