@@ -221,6 +221,7 @@ async function runAnalysis(slot: PhotoSlot, requestId: number): Promise<void> {
       keypoints: f.detection.keypoints,
       confidence: f.detection.confidence,
       crop: f.crop,
+      cropUrl: URL.createObjectURL(f.cropPng),
       embedding: f.embedding,
     }));
     updatePhoto(slot, {

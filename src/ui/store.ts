@@ -13,6 +13,8 @@ export interface UiFace {
   keypoints: FaceKeypoints;
   confidence: number;
   crop: FaceCrop;
+  /** object URL of the crop's PNG; revoked when the face leaves the store */
+  cropUrl: string;
   embedding: Float32Array;
 }
 
@@ -98,7 +100,9 @@ export const useStore = create<AppState>(() => ({
 }));
 
 export function updatePhoto(slot: PhotoSlot, patch: Partial<PhotoState>): void {
+  const previous = useStore.getState().photos[slot].faces;
   useStore.setState((state) => ({ photos: { ...state.photos, [slot]: { ...state.photos[slot], ...patch } } }));
+  if (patch.faces && patch.faces !== previous) for (const face of previous) URL.revokeObjectURL(face.cropUrl);
 }
 
 let alertCounter = 0;

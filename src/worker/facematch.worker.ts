@@ -133,6 +133,15 @@ function sortLeftToRight(faces: AnalyzedFace[]): AnalyzedFace[] {
   return [...faces].sort((p, q) => centreX(p) - centreX(q));
 }
 
+/** The crop as a PNG, encoded here rather than on the UI thread. */
+async function encodeCrop(crop: AnalyzedFace['crop']): Promise<Blob> {
+  const canvas = new OffscreenCanvas(crop.width, crop.height);
+  const context = canvas.getContext('2d');
+  if (!context) throw new Error('no 2D context on OffscreenCanvas');
+  context.putImageData(new ImageData(new Uint8ClampedArray(crop.rgba), crop.width, crop.height), 0, 0);
+  return canvas.convertToBlob({ type: 'image/png' });
+}
+
 function transferablesOf(faces: AnalyzedFace[]): Transferable[] {
   return faces.flatMap((f) => [f.embedding.buffer as ArrayBuffer, f.crop.rgba.buffer as ArrayBuffer]);
 }
@@ -228,7 +237,8 @@ const api: FacematchWorkerApi = {
             analysed.push({ ...face, detection });
           }
         }
-        const faces = sortLeftToRight(analysed);
+        const sorted = sortLeftToRight(analysed);
+        const faces = await Promise.all(sorted.map(async (face) => ({ ...face, cropPng: await encodeCrop(face.crop) })));
         const t3 = performance.now();
         await checkpoint(slot, requestId);
         const result: AnalyzedPhoto = {

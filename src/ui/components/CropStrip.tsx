@@ -21,7 +21,7 @@ export function CropStrip({ slot, faces, colors }: { slot: PhotoSlot; faces: UiF
             onFocus={() => highlightFace(slot, i)}
             onBlur={() => highlightFace(slot, null)}
           >
-            <CropImage crop={face.crop} label="" />
+            <CropImage src={face.cropUrl} label="" />
             <span className="face-number">
               {slot}
               {i + 1}

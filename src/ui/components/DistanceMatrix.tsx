@@ -63,7 +63,7 @@ const MatrixCell = memo(function MatrixCell({ a, b, distance, under, isMatch, ac
 const NUMBERS_UP_TO = 10;
 
 /** The A x B heatmap: crops on both axes, the distance on hover or focus, matched cells ringed. */
-export function DistanceMatrix({ matrix, facesA, facesB, pairs, threshold, scaleMax }: Props) {
+export const DistanceMatrix = memo(function DistanceMatrix({ matrix, facesA, facesB, pairs, threshold, scaleMax }: Props) {
   const highlight = useStore((s) => s.highlight);
   const [focused, setFocused] = useState<{ a: number; b: number } | null>(null);
   const matched = new Set(pairs.map((p) => `${p.a},${p.b}`));
@@ -113,7 +113,7 @@ export function DistanceMatrix({ matrix, facesA, facesB, pairs, threshold, scale
               </th>
               {facesB.map((face, b) => (
                 <th key={b} scope="col" className={highlight.B === b ? 'is-highlighted' : ''}>
-                  <CropImage crop={face.crop} label={`B${b + 1}`} className="axis-crop" />
+                  <CropImage src={face.cropUrl} label={`B${b + 1}`} className="axis-crop" />
                 </th>
               ))}
             </tr>
@@ -122,7 +122,7 @@ export function DistanceMatrix({ matrix, facesA, facesB, pairs, threshold, scale
             {facesA.map((face, a) => (
               <tr key={a}>
                 <th scope="row" className={highlight.A === a ? 'is-highlighted' : ''}>
-                  <CropImage crop={face.crop} label={`A${a + 1}`} className="axis-crop" />
+                  <CropImage src={face.cropUrl} label={`A${a + 1}`} className="axis-crop" />
                 </th>
                 {facesB.map((_, b) => (
                   <MatrixCell
@@ -146,4 +146,4 @@ export function DistanceMatrix({ matrix, facesA, facesB, pairs, threshold, scale
       </div>
     </div>
   );
-}
+});

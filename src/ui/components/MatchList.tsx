@@ -23,8 +23,8 @@ export function MatchList({ pairs, facesA, facesB, threshold }: { pairs: MatchPa
             onFocus={() => setHighlight({ A: pair.a, B: pair.b })}
             onBlur={() => setHighlight({ A: null, B: null })}
           >
-            <CropImage crop={facesA[pair.a].crop} label={`Face A${pair.a + 1}`} className="match-crop" />
-            <CropImage crop={facesB[pair.b].crop} label={`Face B${pair.b + 1}`} className="match-crop" />
+            <CropImage src={facesA[pair.a].cropUrl} label={`Face A${pair.a + 1}`} className="match-crop" />
+            <CropImage src={facesB[pair.b].cropUrl} label={`Face B${pair.b + 1}`} className="match-crop" />
             <div className="match-text">
               <span className="match-faces">
                 A{pair.a + 1} ↔ B{pair.b + 1}
