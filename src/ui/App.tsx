@@ -1,4 +1,4 @@
-import { useMemo } from 'react';
+import { useDeferredValue, useMemo, type ComponentProps } from 'react';
 import { faceColors } from './colors';
 import { Controls } from './components/Controls';
 import { DistanceMatrix } from './components/DistanceMatrix';
@@ -18,6 +18,22 @@ function ResultsPlaceholder() {
   else if (b.status === 'done' && b.faces.length === 0) text = 'No faces found in photo B, so there is nothing to compare.';
   else if (a.display && b.display) text = 'Comparing faces…';
   return <p className="results-placeholder">{text}</p>;
+}
+
+/**
+ * The heatmap renders at transition priority (React slices the work and yields between slices): a slider move
+ * updates the match list at once, and a crowded matrix never blocks input or a frame.
+ */
+function DeferredMatrix(props: ComponentProps<typeof DistanceMatrix>) {
+  const matrix = useDeferredValue(props.matrix);
+  const facesA = useDeferredValue(props.facesA);
+  const facesB = useDeferredValue(props.facesB);
+  const pairs = useDeferredValue(props.pairs);
+  const threshold = useDeferredValue(props.threshold);
+  const scaleMax = useDeferredValue(props.scaleMax);
+  // until the deferred render catches up after new photos, the old matrix may not fit the new faces
+  if (matrix.length !== facesA.length || matrix[0]?.length !== facesB.length) return null;
+  return <DistanceMatrix matrix={matrix} facesA={facesA} facesB={facesB} pairs={pairs} threshold={threshold} scaleMax={scaleMax} />;
 }
 
 function Results() {
@@ -48,7 +64,7 @@ function Results() {
           </div>
           <div className="card">
             <h2>Distances</h2>
-            <DistanceMatrix matrix={matrix} facesA={facesA} facesB={facesB} pairs={pairs} threshold={threshold} scaleMax={scaleMax} />
+            <DeferredMatrix matrix={matrix} facesA={facesA} facesB={facesB} pairs={pairs} threshold={threshold} scaleMax={scaleMax} />
           </div>
         </div>
       ) : (
