@@ -52,8 +52,8 @@ function areaTab(sourceSize: number, destSize: number, channels: number, scale: 
   return tab;
 }
 
-// Two monomorphic copies (uint8 / float64) of OpenCV's ResizeArea_Invoker: V8 optimises each far better
-// than one function seeing both array types.
+// The uint8 path (float32 sums, the pyramid) and the float64 path (resizeAreaPadded, the R-/O-Net patches)
+// keep their own unrolled inner loops: their rounding differs, and V8 optimises each better monomorphic.
 
 /** uint8 accumulates in float32 (OpenCV's WT=float): Float32Array stores round each step, products are rounded first. */
 /** For each destination pixel, the index one past its last tab entry. */
@@ -119,12 +119,13 @@ function resizeAreaGeneralU8(src: Uint8Array, sw: number, sh: number, dst: Uint8
   store(previousDy);
 }
 
-/** float64 images accumulate in float64 (OpenCV's WT=double) with the float32 weights. */
-function resizeAreaGeneralF64(src: Float64Array, sw: number, sh: number, dst: Float64Array, dw: number, dh: number, cn: number, scaleX: number, scaleY: number): void {
-  const { source: xs, dest: xd, alpha: xa, length: xn } = areaTab(sw, dw, cn, scaleX);
-  const xEnd = tabEnds(xd, xn, dw, cn);
+/**
+ * The vertical half of OpenCV's float64 area resize: destination rows are weighted sums of horizontally
+ * resized source rows; `horizontal(sy, buf)` fills buf with source row sy resized across. Each source row is
+ * resized once even when two destination rows share it.
+ */
+function areaRowsF64(sh: number, dh: number, rowLength: number, scaleY: number, dst: Float64Array, horizontal: (sy: number, buf: Float64Array) => void): void {
   const ytab = areaTab(sh, dh, 1, scaleY);
-  const rowLength = dw * cn;
   const buf = new Float64Array(rowLength);
   const sum = new Float64Array(rowLength);
   let previousDy = ytab.dest[0];
@@ -135,28 +136,7 @@ function resizeAreaGeneralF64(src: Float64Array, sw: number, sh: number, dst: Fl
     const sy = ytab.source[j];
     if (sy !== previousSy) {
       previousSy = sy;
-      const rowOffset = sy * sw * cn;
-      if (cn === 3) {
-        for (let dx = 0, k = 0; dx < dw; dx++) {
-          const end = xEnd[dx];
-          let b0 = 0;
-          let b1 = 0;
-          let b2 = 0;
-          for (; k < end; k++) {
-            const s = rowOffset + xs[k];
-            const a = xa[k];
-            b0 += src[s] * a;
-            b1 += src[s + 1] * a;
-            b2 += src[s + 2] * a;
-          }
-          buf[3 * dx] = b0;
-          buf[3 * dx + 1] = b1;
-          buf[3 * dx + 2] = b2;
-        }
-      } else {
-        buf.fill(0);
-        for (let k = 0; k < xn; k++) for (let c = 0; c < cn; c++) buf[xd[k] + c] += src[rowOffset + xs[k] + c] * xa[k];
-      }
+      horizontal(sy, buf);
     }
     if (dy !== previousDy) {
       dst.set(sum, previousDy * rowLength);
@@ -167,6 +147,17 @@ function resizeAreaGeneralF64(src: Float64Array, sw: number, sh: number, dst: Fl
     }
   }
   dst.set(sum, previousDy * rowLength);
+}
+
+/** float64 images accumulate in float64 (OpenCV's WT=double) with the float32 weights. */
+function resizeAreaGeneralF64(src: Float64Array, sw: number, sh: number, dst: Float64Array, dw: number, dh: number, cn: number, scaleX: number, scaleY: number): void {
+  const { source: xs, dest: xd, alpha: xa, length: xn } = areaTab(sw, dw, cn, scaleX);
+  areaRowsF64(sh, dh, dw * cn, scaleY, dst, (sy, buf) => {
+    // (patches, the hot float64 case, go through resizeAreaPadded's unrolled loop; this serves the rest)
+    const rowOffset = sy * sw * cn;
+    buf.fill(0);
+    for (let k = 0; k < xn; k++) for (let c = 0; c < cn; c++) buf[xd[k] + c] += src[rowOffset + xs[k] + c] * xa[k];
+  });
 }
 
 /** OpenCV's resizeAreaFast_: integer shrink ratios average whole blocks (2x2 uint8 rounds with +2 >> 2). */
@@ -354,56 +345,36 @@ export function resizeAreaPadded(src: Uint8Array, srcWidth: number, win: PaddedW
   const cn = 3;
   const { source: xs, dest: xd, alpha: xa, length: xn } = areaTab(sw, dw, cn, scaleX);
   const xEnd = tabEnds(xd, xn, dw, cn);
-  const ytab = areaTab(sh, dh, 1, scaleY);
-  const rowLength = dw * cn;
-  const dst = new Float64Array(dh * rowLength);
-  const buf = new Float64Array(rowLength);
-  const sum = new Float64Array(rowLength);
+  const dst = new Float64Array(dh * dw * cn);
   // columns of the padded row that hold image pixels, as offsets into a row of the padded canvas
   const lo = win.left * cn;
   const hi = (win.left + Math.max(0, win.cols)) * cn;
-  let previousDy = ytab.dest[0];
-  let previousSy = -1;
-  for (let j = 0; j < ytab.length; j++) {
-    const beta = ytab.alpha[j];
-    const dy = ytab.dest[j];
-    const sy = ytab.source[j];
-    if (sy !== previousSy) {
-      previousSy = sy;
-      const r = sy - win.top;
-      if (r < 0 || r >= win.rows || hi <= lo) {
-        buf.fill(0);
-      } else {
-        // image offset of padded column 0 on this row (may point before the row: only [lo, hi) is read)
-        const base = ((win.y0 + r) * srcWidth + win.x0) * cn - lo;
-        for (let dx = 0, k = 0; dx < dw; dx++) {
-          const end = xEnd[dx];
-          let b0 = 0;
-          let b1 = 0;
-          let b2 = 0;
-          for (; k < end; k++) {
-            const x = xs[k];
-            if (x < lo || x >= hi) continue;
-            const s = base + x;
-            const a = xa[k];
-            b0 += src[s] * a;
-            b1 += src[s + 1] * a;
-            b2 += src[s + 2] * a;
-          }
-          buf[3 * dx] = b0;
-          buf[3 * dx + 1] = b1;
-          buf[3 * dx + 2] = b2;
-        }
+  areaRowsF64(sh, dh, dw * cn, scaleY, dst, (sy, buf) => {
+    const r = sy - win.top;
+    if (r < 0 || r >= win.rows || hi <= lo) {
+      buf.fill(0);
+      return;
+    }
+    // image offset of padded column 0 on this row (may point before the row: only [lo, hi) is read)
+    const base = ((win.y0 + r) * srcWidth + win.x0) * cn - lo;
+    for (let dx = 0, k = 0; dx < dw; dx++) {
+      const end = xEnd[dx];
+      let b0 = 0;
+      let b1 = 0;
+      let b2 = 0;
+      for (; k < end; k++) {
+        const x = xs[k];
+        if (x < lo || x >= hi) continue;
+        const s = base + x;
+        const a = xa[k];
+        b0 += src[s] * a;
+        b1 += src[s + 1] * a;
+        b2 += src[s + 2] * a;
       }
+      buf[3 * dx] = b0;
+      buf[3 * dx + 1] = b1;
+      buf[3 * dx + 2] = b2;
     }
-    if (dy !== previousDy) {
-      dst.set(sum, previousDy * rowLength);
-      for (let i = 0; i < rowLength; i++) sum[i] = beta * buf[i];
-      previousDy = dy;
-    } else {
-      for (let i = 0; i < rowLength; i++) sum[i] += beta * buf[i];
-    }
-  }
-  dst.set(sum, previousDy * rowLength);
+  });
   return dst;
 }
