@@ -3,7 +3,11 @@
 import type { RgbImage } from '../ml/types';
 import { USER_ERROR_PREFIX, type PhotoSource } from './protocol';
 
-async function toBitmap(source: PhotoSource): Promise<ImageBitmap> {
+/**
+ * Starts decoding at once: createImageBitmap decodes on a browser thread, so a photo queued behind another one's
+ * analysis is decoded while that analysis runs.
+ */
+export async function decodeBitmap(source: PhotoSource): Promise<ImageBitmap> {
   if (source.kind === 'bitmap') return source.bitmap;
   try {
     return await createImageBitmap(new Blob([source.bytes]), { imageOrientation: 'from-image' });
@@ -12,8 +16,8 @@ async function toBitmap(source: PhotoSource): Promise<ImageBitmap> {
   }
 }
 
-export async function decodeToRgb(source: PhotoSource): Promise<RgbImage> {
-  const bitmap = await toBitmap(source);
+export async function decodeToRgb(source: PhotoSource | Promise<ImageBitmap>): Promise<RgbImage> {
+  const bitmap = await (source instanceof Promise ? source : decodeBitmap(source));
   try {
     const { width, height } = bitmap;
     if (width === 0 || height === 0) throw new Error(`${USER_ERROR_PREFIX}the image is empty (0 pixels)`);

@@ -19,7 +19,7 @@ import { analyzeDetections } from '../ml/pipeline';
 import { distanceMatrix } from '../ml/similarity';
 import type { AnalyzedFace, EmbedderId, EmbedderInfo, RgbImage } from '../ml/types';
 import { debugLoseWebglContext, selectBackend, webglContextLost } from './backend';
-import { decodeToRgb } from './decode';
+import { decodeBitmap, decodeToRgb } from './decode';
 import { WHOLE_PHOTO_MAX_PIXELS, faceRegion } from './face-regions';
 import { createFetchAssetReader } from './fetch-assets';
 import {
@@ -211,12 +211,14 @@ const api: FacematchWorkerApi = {
     const { slot, requestId } = request;
     latestRequest[slot] = Math.max(latestRequest[slot], requestId);
     const cancelled: CancelledAnalysis = { slot, requestId, cancelled: true };
+    const decoding = decodeBitmap(request.source);
+    decoding.catch(() => undefined); // reported in turn, below
     return serialised(async (): Promise<AnalyzedPhoto | CancelledAnalysis> => {
       try {
         await checkpoint(slot, requestId);
         const models = requireReady();
         const t0 = performance.now();
-        const image = await decodeToRgb(request.source);
+        const image = await decodeToRgb(decoding);
         const t1 = performance.now();
         await checkpoint(slot, requestId);
         const detections = await models.detector.detect(image);
@@ -255,7 +257,8 @@ const api: FacematchWorkerApi = {
         if (error instanceof StaleRequest) return cancelled;
         throw error;
       } finally {
-        if (request.source.kind === 'bitmap') request.source.bitmap.close();
+        // decodeToRgb closes the bitmap it reads; this closes one a cancelled request never read
+        void decoding.then((bitmap) => bitmap.close(), () => undefined);
       }
     });
   },
