@@ -10,6 +10,29 @@ export type PixelArray = Uint8Array | Float64Array;
 
 const f32 = Math.fround;
 
+// Scratch arrays reused across calls. MTCNN resizes ~1,500 small patches per photo, and in a browser worker each
+// fresh typed array (allocation, zeroing, GC bookkeeping) cost more than the resize itself. Grow-only, one per
+// slot; views come zeroed. Safe because every function here is synchronous (never re-entered mid-use).
+// Arrays over POOL_MAX_LENGTH are not kept (a huge patch must not pin hundreds of MB).
+const POOL_MAX_LENGTH = 1 << 21;
+type PooledArray = Float64Array | Float32Array | Int32Array;
+const pools = new Map<string, PooledArray>();
+
+function scratch<T extends PooledArray>(slot: string, make: (n: number) => T, n: number): T {
+  if (n > POOL_MAX_LENGTH) return make(n);
+  let array = pools.get(slot) as T | undefined;
+  if (!array || array.length < n) {
+    array = make(Math.min(POOL_MAX_LENGTH, Math.max(n, (array?.length ?? 0) * 2)));
+    pools.set(slot, array);
+  }
+  const view = array.subarray(0, n) as T;
+  view.fill(0);
+  return view;
+}
+const f64s = (n: number) => new Float64Array(n);
+const f32s = (n: number) => new Float32Array(n);
+const i32s = (n: number) => new Int32Array(n);
+
 /** cvRound + saturate_cast<uchar>: round half to even, clamp to [0, 255]. */
 export function saturateU8(value: number): number {
   let rounded = Math.round(value);
@@ -25,12 +48,12 @@ interface AreaTab {
 }
 
 /** OpenCV's computeResizeAreaTab: which source cells feed each destination cell, with float weights. */
-function areaTab(sourceSize: number, destSize: number, channels: number, scale: number): AreaTab {
+function areaTab(sourceSize: number, destSize: number, channels: number, scale: number, slot: 'x' | 'y'): AreaTab {
   const capacity = sourceSize * 2 + destSize * 2;
   const tab: AreaTab = {
-    source: new Int32Array(capacity),
-    dest: new Int32Array(capacity),
-    alpha: new Float64Array(capacity),
+    source: scratch(`${slot}.source`, i32s, capacity),
+    dest: scratch(`${slot}.dest`, i32s, capacity),
+    alpha: scratch(`${slot}.alpha`, f64s, capacity),
     length: 0,
   };
   const push = (d: number, s: number, a: number) => {
@@ -58,19 +81,19 @@ function areaTab(sourceSize: number, destSize: number, channels: number, scale: 
 /** uint8 accumulates in float32 (OpenCV's WT=float): Float32Array stores round each step, products are rounded first. */
 /** For each destination pixel, the index one past its last tab entry. */
 function tabEnds(dest: Int32Array, length: number, size: number, cn: number): Int32Array {
-  const ends = new Int32Array(size);
+  const ends = scratch('ends', i32s, size);
   for (let k = 0; k < length; k++) ends[dest[k] / cn] = k + 1;
   for (let d = 1; d < size; d++) ends[d] = Math.max(ends[d], ends[d - 1]);
   return ends;
 }
 
 function resizeAreaGeneralU8(src: Uint8Array, sw: number, sh: number, dst: Uint8Array, dw: number, dh: number, cn: number, scaleX: number, scaleY: number): void {
-  const { source: xs, dest: xd, alpha: xa, length: xn } = areaTab(sw, dw, cn, scaleX);
+  const { source: xs, dest: xd, alpha: xa, length: xn } = areaTab(sw, dw, cn, scaleX, 'x');
   const xEnd = tabEnds(xd, xn, dw, cn);
-  const ytab = areaTab(sh, dh, 1, scaleY);
+  const ytab = areaTab(sh, dh, 1, scaleY, 'y');
   const rowLength = dw * cn;
-  const buf = new Float32Array(rowLength);
-  const sum = new Float32Array(rowLength);
+  const buf = scratch('buf32', f32s, rowLength);
+  const sum = scratch('sum32', f32s, rowLength);
   const store = (dy: number) => {
     const offset = dy * rowLength;
     for (let i = 0; i < rowLength; i++) dst[offset + i] = saturateU8(sum[i]);
@@ -125,9 +148,9 @@ function resizeAreaGeneralU8(src: Uint8Array, sw: number, sh: number, dst: Uint8
  * resized once even when two destination rows share it.
  */
 function areaRowsF64(sh: number, dh: number, rowLength: number, scaleY: number, dst: Float64Array, horizontal: (sy: number, buf: Float64Array) => void): void {
-  const ytab = areaTab(sh, dh, 1, scaleY);
-  const buf = new Float64Array(rowLength);
-  const sum = new Float64Array(rowLength);
+  const ytab = areaTab(sh, dh, 1, scaleY, 'y');
+  const buf = scratch('buf64', f64s, rowLength);
+  const sum = scratch('sum64', f64s, rowLength);
   let previousDy = ytab.dest[0];
   let previousSy = -1;
   for (let j = 0; j < ytab.length; j++) {
@@ -151,7 +174,7 @@ function areaRowsF64(sh: number, dh: number, rowLength: number, scaleY: number, 
 
 /** float64 images accumulate in float64 (OpenCV's WT=double) with the float32 weights. */
 function resizeAreaGeneralF64(src: Float64Array, sw: number, sh: number, dst: Float64Array, dw: number, dh: number, cn: number, scaleX: number, scaleY: number): void {
-  const { source: xs, dest: xd, alpha: xa, length: xn } = areaTab(sw, dw, cn, scaleX);
+  const { source: xs, dest: xd, alpha: xa, length: xn } = areaTab(sw, dw, cn, scaleX, 'x');
   areaRowsF64(sh, dh, dw * cn, scaleY, dst, (sy, buf) => {
     // (patches, the hot float64 case, go through resizeAreaPadded's unrolled loop; this serves the rest)
     const rowOffset = sy * sw * cn;
@@ -168,7 +191,7 @@ function resizeAreaFast<T extends PixelArray>(
   const area = ix * iy;
   const scale = f32(1 / area);
   const srcStep = sw * cn;
-  const offsets = new Int32Array(area);
+  const offsets = scratch('offsets', i32s, area);
   for (let sy = 0, k = 0; sy < iy; sy++) for (let sx = 0; sx < ix; sx++) offsets[k++] = sy * srcStep + sx * cn;
   const fullWidth = Math.floor(sw / ix) * cn;
   const rowLength = dw * cn;
@@ -222,9 +245,9 @@ function resizeAreaUp<T extends PixelArray>(
   const u8 = src instanceof Uint8Array;
   const scaleX = 1 / invX;
   const scaleY = 1 / invY;
-  const xofs = new Int32Array(dw);
-  const alpha0 = new Float64Array(dw);
-  const alpha1 = new Float64Array(dw);
+  const xofs = scratch('xofs', i32s, dw);
+  const alpha0 = scratch('alpha0', f64s, dw);
+  const alpha1 = scratch('alpha1', f64s, dw);
   let xmax = dw;
   for (let dx = 0; dx < dw; dx++) {
     let sx = Math.floor(dx * scaleX);
@@ -245,8 +268,8 @@ function resizeAreaUp<T extends PixelArray>(
     alpha0[dx] = f32(1 - fx);
     alpha1[dx] = fx;
   }
-  const row0 = new Float64Array(dw * cn);
-  const row1 = new Float64Array(dw * cn);
+  const row0 = scratch('row0', f64s, dw * cn);
+  const row1 = scratch('row1', f64s, dw * cn);
   const horizontal = (sy: number, row: Float64Array) => {
     const offset = sy * sw * cn;
     for (let dx = 0; dx < dw; dx++) {
@@ -278,6 +301,11 @@ export function resizeArea<T extends PixelArray>(src: T, sw: number, sh: number,
   if (src.length !== sw * sh * cn) throw new Error(`resizeArea: ${src.length} values for ${sw}x${sh}x${cn}`);
   if (dw <= 0 || dh <= 0 || sw <= 0 || sh <= 0) throw new Error(`resizeArea: empty size ${sw}x${sh} -> ${dw}x${dh}`);
   const dst = (src instanceof Uint8Array ? new Uint8Array(dw * dh * cn) : new Float64Array(dw * dh * cn)) as T;
+  return resizeAreaInto(src, sw, sh, dst, dw, dh, cn);
+}
+
+/** resizeArea writing into a given (zeroed) destination of dw * dh * cn values. */
+function resizeAreaInto<T extends PixelArray>(src: T, sw: number, sh: number, dst: T, dw: number, dh: number, cn: number): T {
   if (sw === dw && sh === dh) {
     dst.set(src);
     return dst;
@@ -319,7 +347,7 @@ export interface PaddedWindow {
 /** The padded window as a float64 buffer (what ipazc builds before cv2.resize). */
 function materialize(src: Uint8Array, srcWidth: number, win: PaddedWindow): Float64Array {
   const stride = win.width * 3;
-  const buffer = new Float64Array(win.height * stride);
+  const buffer = scratch('patch', f64s, win.height * stride);
   const cols = Math.max(0, win.cols);
   for (let r = 0; r < win.rows; r++) {
     const from = ((win.y0 + r) * srcWidth + win.x0) * 3;
@@ -331,7 +359,7 @@ function materialize(src: Uint8Array, srcWidth: number, win: PaddedWindow): Floa
 /**
  * resizeArea(materialize(window), dw, dh) in float64, bit for bit, without building the padded copy when
  * shrinking (the costly case: large boxes): pixels are read straight from the image and padding reads as 0,
- * which adds nothing to a sum of non-negative terms.
+ * which adds nothing to a sum of non-negative terms. The result is a scratch view: valid until the next call.
  */
 export function resizeAreaPadded(src: Uint8Array, srcWidth: number, win: PaddedWindow, dw: number, dh: number): Float64Array {
   const { width: sw, height: sh } = win;
@@ -340,12 +368,12 @@ export function resizeAreaPadded(src: Uint8Array, srcWidth: number, win: PaddedW
   const scaleY = 1 / (dh / sh);
   const equal = sw === dw && sh === dh;
   const integer = Math.abs(scaleX - Math.round(scaleX)) < Number.EPSILON && Math.abs(scaleY - Math.round(scaleY)) < Number.EPSILON;
-  if (equal || scaleX < 1 || scaleY < 1 || integer) return resizeArea(materialize(src, srcWidth, win), sw, sh, dw, dh);
+  const dst = scratch('patchDst', f64s, dh * dw * 3);
+  if (equal || scaleX < 1 || scaleY < 1 || integer) return resizeAreaInto(materialize(src, srcWidth, win), sw, sh, dst, dw, dh, 3);
 
   const cn = 3;
-  const { source: xs, dest: xd, alpha: xa, length: xn } = areaTab(sw, dw, cn, scaleX);
+  const { source: xs, dest: xd, alpha: xa, length: xn } = areaTab(sw, dw, cn, scaleX, 'x');
   const xEnd = tabEnds(xd, xn, dw, cn);
-  const dst = new Float64Array(dh * dw * cn);
   // columns of the padded row that hold image pixels, as offsets into a row of the padded canvas
   const lo = win.left * cn;
   const hi = (win.left + Math.max(0, win.cols)) * cn;
