@@ -1,7 +1,6 @@
-// Cuts many faces out of one photo in a single gather on the tfjs backend. Each face is sampled bilinearly from
-// its own footprint of the photo, average-pooled 2x as often as needed so that it is shrunk by less than 2x
-// (large faces do not alias). Only the footprints are copied to the backend, never the whole photo (slicing a
-// 12 MP tensor on the WASM backend took about 1 s per face).
+// Cuts faces out of one photo: each face is sampled bilinearly from its own footprint of the photo, average-pooled
+// 2x as often as needed so that it is shrunk by less than 2x (large faces do not alias). Only the footprints are
+// read, never the whole photo (a 12 MP photo tensor on the WASM backend took about 1 s per face to slice).
 import * as tf from '@tensorflow/tfjs-core';
 import type { RgbImage } from '../types';
 import { affineScale, applyAffine, type Affine } from './transform';
@@ -35,12 +34,37 @@ function footprint(t: Affine, size: number, level: number, photoWidth: number, p
   return { x0, y0, width: x1 - x0, height: y1 - y0 };
 }
 
-/**
- * Bilinear gather indices and weights (4 per crop pixel) for one face, into a pooled footprint of
- * `width` x `height` pixels that starts at `base` in the concatenated buffer.
- */
-function samplingTable(t: Affine, size: number, level: number, area: Footprint, width: number, height: number, base: number, indices: Int32Array, weights: Float32Array, offset: number) {
+/** The footprint's pixels as float32 RGB, `width` x `height`. */
+function regionValues(image: RgbImage, area: Footprint): Float32Array {
+  const values = new Float32Array(area.width * area.height * 3);
+  for (let y = 0; y < area.height; y++) {
+    const from = ((area.y0 + y) * image.width + area.x0) * 3;
+    values.set(image.data.subarray(from, from + area.width * 3), y * area.width * 3);
+  }
+  return values;
+}
+
+/** 2 x 2 average pooling ('valid': an odd last row or column is dropped), in float32. */
+function halve(values: Float32Array, width: number, height: number): { values: Float32Array; width: number; height: number } {
+  const w = Math.floor(width / 2);
+  const h = Math.floor(height / 2);
+  const out = new Float32Array(w * h * 3);
+  const row = width * 3;
+  for (let y = 0; y < h; y++) {
+    for (let x = 0; x < w; x++) {
+      const s = (2 * y * width + 2 * x) * 3;
+      const d = (y * w + x) * 3;
+      for (let c = 0; c < 3; c++) out[d + c] = (values[s + c] + values[s + 3 + c] + values[s + row + c] + values[s + row + 3 + c]) * 0.25;
+    }
+  }
+  return { values: out, width: w, height: h };
+}
+
+/** Bilinear samples of one face into `out` at `offset`: crop pixel centres mapped into the pooled footprint. */
+function sampleFace(t: Affine, size: number, level: number, area: Footprint, values: Float32Array, width: number, height: number, out: Float32Array, offset: number) {
   const f = 2 ** level;
+  // Outside the photo a neighbour counts as black (weight kept, value 0), like cropAndResize's extrapolation.
+  const at = (xi: number, yi: number, c: number) => (xi >= 0 && yi >= 0 && xi < width && yi < height ? values[(yi * width + xi) * 3 + c] : 0);
   let k = offset;
   for (let v = 0; v < size; v++) {
     for (let u = 0; u < size; u++) {
@@ -53,64 +77,36 @@ function samplingTable(t: Affine, size: number, level: number, area: Footprint, 
       const y0 = Math.floor(y);
       const wx = x - x0;
       const wy = y - y0;
-      for (let dy = 0; dy < 2; dy++) {
-        for (let dx = 0; dx < 2; dx++) {
-          const xi = x0 + dx;
-          const yi = y0 + dy;
-          // Outside the photo: weight 0 (black), like cropAndResize's extrapolation value.
-          const inside = xi >= 0 && yi >= 0 && xi < width && yi < height;
-          indices[k] = inside ? base + yi * width + xi : 0;
-          weights[k] = inside ? (dx ? wx : 1 - wx) * (dy ? wy : 1 - wy) : 0;
-          k++;
-        }
+      const w00 = (1 - wx) * (1 - wy);
+      const w10 = wx * (1 - wy);
+      const w01 = (1 - wx) * wy;
+      const w11 = wx * wy;
+      for (let c = 0; c < 3; c++) {
+        out[k++] = w00 * at(x0, y0, c) + w10 * at(x0 + 1, y0, c) + w01 * at(x0, y0 + 1, c) + w11 * at(x0 + 1, y0 + 1, c);
       }
     }
   }
 }
 
-/** The footprint's pixels as a float32 [height, width, 3] tensor. */
-function regionTensor(image: RgbImage, area: Footprint): tf.Tensor3D {
-  const values = new Float32Array(area.width * area.height * 3);
-  for (let y = 0; y < area.height; y++) {
-    const from = ((area.y0 + y) * image.width + area.x0) * 3;
-    values.set(image.data.subarray(from, from + area.width * 3), y * area.width * 3);
-  }
-  return tf.tensor3d(values, [area.height, area.width, 3]);
-}
-
 /**
  * Warps `image` (RGB 0..255) into one `size` x `size` crop per transform (crop pixel -> photo pixel).
- * Returns [n, size, size, 3] float32; the caller disposes it.
+ * Returns [n, size, size, 3] float32; the caller disposes it. Sampling runs in JS on the footprint's bytes:
+ * tfjs's GatherV2 for the same bilinear lookups took about 60 ms per batch of faces on WASM.
  */
 export function warpFaces(image: RgbImage, transforms: readonly Affine[], size: number): tf.Tensor4D {
   const { width, height } = image;
   if (transforms.length === 0) return tf.zeros([0, size, size, 3]);
   const maxLevel = Math.max(0, Math.floor(Math.log2(Math.min(width, height))) - 1);
-  return tf.tidy(() => {
-    const perFace = size * size * 4;
-    const indices = new Int32Array(transforms.length * perFace);
-    const weights = new Float32Array(transforms.length * perFace);
-    const regions: tf.Tensor2D[] = [];
-    let base = 0;
-    transforms.forEach((t, n) => {
-      const level = pyramidLevel(t, maxLevel);
-      const area = footprint(t, size, level, width, height);
-      let region: tf.Tensor3D;
-      if (area.width === 0 || area.height === 0) {
-        region = tf.zeros([1, 1, 3]); // the crop lies wholly outside the photo: every weight will be 0
-      } else {
-        region = regionTensor(image, area);
-        for (let l = 0; l < level; l++) region = tf.avgPool(region, 2, 2, 'valid');
-      }
-      const [h, w] = region.shape;
-      samplingTable(t, size, level, area, w, h, base, indices, weights, n * perFace);
-      regions.push(tf.reshape(region, [h * w, 3]));
-      base += h * w;
-    });
-    const pixels = regions.length === 1 ? regions[0] : tf.concat(regions, 0);
-    const corners = tf.gather(pixels, tf.tensor1d(indices, 'int32'));
-    const weighted = tf.mul(corners, tf.tensor2d(weights, [weights.length, 1]));
-    const blended = tf.sum(tf.reshape(weighted, [transforms.length * size * size, 4, 3]), 1);
-    return tf.reshape(blended, [transforms.length, size, size, 3]);
+  const perFace = size * size * 3;
+  const out = new Float32Array(transforms.length * perFace);
+  transforms.forEach((t, n) => {
+    const level = pyramidLevel(t, maxLevel);
+    const area = footprint(t, size, level, width, height);
+    // a crop wholly outside the photo stays black
+    if (area.width === 0 || area.height === 0) return;
+    let region = { values: regionValues(image, area), width: area.width, height: area.height };
+    for (let l = 0; l < level; l++) region = halve(region.values, region.width, region.height);
+    sampleFace(t, size, level, area, region.values, region.width, region.height, out, n * perFace);
   });
+  return tf.tensor4d(out, [transforms.length, size, size, 3]);
 }
