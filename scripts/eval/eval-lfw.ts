@@ -2,6 +2,7 @@
 // face nearest the centre (a fixed central box when none is found, counted), the embedder's crop, its embedding.
 // Threshold chosen on 9 folds, accuracy scored on the 10th. Embeddings are cached per image under .eval/ so
 // re-scoring (other folds, centring, limits) is cheap. Usage: USAGE below, or --help.
+import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
@@ -82,11 +83,26 @@ const pairs = folds.flatMap((fold) => {
 });
 const images = [...new Set(pairs.flatMap((p) => [p.a, p.b]))].sort();
 
-// Caches: detections per detector, embeddings per (embedder, crop, detector, flip).
+/** 8 hex digits over a model's weight files as public/models/index.json records them: rebuilt weights get new caches. */
+function weightsFingerprint(modelId: string): string {
+  const index = JSON.parse(fs.readFileSync(path.join(repoRoot, 'public/models/index.json'), 'utf8')) as {
+    models: Record<string, { files: Record<string, { sha256: string }> } | undefined>;
+  };
+  const files = index.models[modelId]?.files;
+  if (!files) return 'user';
+  const digests = Object.keys(files).sort().map((name) => `${name}:${files[name].sha256}`);
+  return createHash('sha256').update(digests.join('\n')).digest('hex').slice(0, 8);
+}
+
+// Caches: detections per detector, embeddings per (embedder, crop, detector, flip), each keyed by its weights.
 const cacheDir = path.join(repoRoot, '.eval/lfw');
 fs.mkdirSync(cacheDir, { recursive: true });
-const detectionCachePath = path.join(cacheDir, `detections-${detectorName}.jsonl`);
-const embeddingCachePath = path.join(cacheDir, `embeddings-${embedderId}-${crop}-${detectorName}${flip ? '-flip' : ''}${boxScale ? `-box${boxScale}` : ''}${zoom ? `-zoom${zoom}` : ''}.jsonl`);
+const detectorKey = detectorName === 'mtcnn' ? `mtcnn-${weightsFingerprint('mtcnn')}` : detectorName;
+const detectionCachePath = path.join(cacheDir, `detections-${detectorKey}.jsonl`);
+const embeddingCachePath = path.join(
+  cacheDir,
+  `embeddings-${embedderId}-${weightsFingerprint(embedderId)}-${crop}-${detectorKey}${flip ? '-flip' : ''}${boxScale ? `-box${boxScale}` : ''}${zoom ? `-zoom${zoom}` : ''}.jsonl`,
+);
 function readJsonl<T>(file: string): Map<string, T> {
   const map = new Map<string, T>();
   if (!fs.existsSync(file)) return map;
