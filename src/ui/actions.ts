@@ -172,22 +172,28 @@ export async function setPhoto(slot: PhotoSlot, blob: Blob, name: string): Promi
   useStore.getState().photos[slot].display?.close();
   updatePhoto(slot, { ...emptyPhoto(requestId), status: 'decoding', name, blob });
   clearDerived();
-  let display: ImageBitmap;
-  try {
-    display = await createImageBitmap(blob, { imageOrientation: 'from-image' });
-  } catch {
-    if (useStore.getState().photos[slot].requestId !== requestId) return;
-    const message = `“${name}” is not an image this browser can open (try a JPEG, PNG or WebP photo).`;
-    updatePhoto(slot, { status: 'error', error: message, blob: null });
-    pushAlert(`Photo ${slot}: ${message}`);
-    return;
-  }
-  if (useStore.getState().photos[slot].requestId !== requestId) {
-    display.close();
-    return;
-  }
-  updatePhoto(slot, { display });
-  await runAnalysis(slot, requestId);
+  const isCurrent = () => useStore.getState().photos[slot].requestId === requestId;
+  // The worker decodes the file for itself, so its analysis starts now, alongside this decode for display;
+  // what it finds is applied only once the file has proved to be an image.
+  const displayed = createImageBitmap(blob, { imageOrientation: 'from-image' }).then(
+    (display) => {
+      if (!isCurrent()) {
+        display.close();
+        return false;
+      }
+      updatePhoto(slot, { display });
+      return true;
+    },
+    () => {
+      if (!isCurrent()) return false;
+      client?.cancel(slot, requestId);
+      const message = `“${name}” is not an image this browser can open (try a JPEG, PNG or WebP photo).`;
+      updatePhoto(slot, { status: 'error', error: message, blob: null });
+      pushAlert(`Photo ${slot}: ${message}`);
+      return false;
+    },
+  );
+  await runAnalysis(slot, requestId, displayed);
 }
 
 /** Re-runs a slot's photo (after an embedder change) without touching its display. */
@@ -200,7 +206,8 @@ async function reanalyze(slot: PhotoSlot): Promise<void> {
   await runAnalysis(slot, requestId);
 }
 
-async function runAnalysis(slot: PhotoSlot, requestId: number): Promise<void> {
+/** `displayed` settles false when the photo turned out not to be an image (that message wins) or was replaced. */
+async function runAnalysis(slot: PhotoSlot, requestId: number, displayed: Promise<boolean> = Promise.resolve(true)): Promise<void> {
   const isCurrent = () => useStore.getState().photos[slot].requestId === requestId;
   updatePhoto(slot, { status: 'analyzing' });
   try {
@@ -215,7 +222,7 @@ async function runAnalysis(slot: PhotoSlot, requestId: number): Promise<void> {
     };
     const started = performance.now();
     const result = await requireClient().analyze(slot, requestId, makeSource);
-    if (isCancelled(result) || !isCurrent()) return;
+    if (isCancelled(result) || !(await displayed) || !isCurrent()) return;
     const faces: UiFace[] = result.faces.map((f) => ({
       box: f.detection.box,
       keypoints: f.detection.keypoints,
@@ -232,7 +239,7 @@ async function runAnalysis(slot: PhotoSlot, requestId: number): Promise<void> {
     });
     await updateMatrix();
   } catch (error) {
-    if (!isCurrent()) return;
+    if (!(await displayed) || !isCurrent()) return;
     const message = userMessage(error);
     updatePhoto(slot, { status: 'error', error: message });
     pushAlert(`Photo ${slot} could not be analysed: ${message}`);
