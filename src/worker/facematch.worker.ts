@@ -2,7 +2,6 @@
 // Work is serialised (one analysis at a time); a photo replaced in the UI marks its old request stale,
 // and stale work stops at the next checkpoint instead of competing with the new photo.
 import * as Comlink from 'comlink';
-import * as tf from '@tensorflow/tfjs-core';
 import { del as idbDel, get as idbGet, set as idbSet } from 'idb-keyval';
 import { readModelIndex, type ModelIndex } from '../ml/assets';
 import { createMtcnn, type MtcnnDetector } from '../ml/mtcnn';
@@ -17,7 +16,7 @@ import {
 } from '../ml/embedders/resnet50';
 import { analyzeDetections } from '../ml/pipeline';
 import { distanceMatrix } from '../ml/similarity';
-import type { AnalyzedFace, EmbedderId, EmbedderInfo, RgbImage } from '../ml/types';
+import type { AnalyzedFace, EmbedderId, EmbedderInfo, FaceDetection } from '../ml/types';
 import { debugLoseWebglContext, selectBackend, webglContextLost } from './backend';
 import { decodeBitmap, decodeToRgb } from './decode';
 import { WHOLE_PHOTO_MAX_PIXELS, faceRegion } from './face-regions';
@@ -100,17 +99,22 @@ function modelBytes(id: string): number {
 }
 
 /** Runs each model once on blank input: compiles WebGL shaders / WASM paths before the first photo. */
+/** First calls are slow (XNNPACK weight packing, V8 tiering, canvas set-up): pay them at load, not on the first photo. */
 async function warmUp(): Promise<void> {
   const { detector: d, embedder: e } = requireReady();
-  const blank: RgbImage = { data: new Uint8Array(96 * 96 * 3).fill(128), width: 96, height: 96 };
-  await d.detect(blank);
-  const size = e.info.inputSize;
-  const faces = tf.fill([1, size, size, 3], 128) as tf.Tensor4D;
-  try {
-    await e.embed(faces);
-  } finally {
-    faces.dispose();
-  }
+  await d.warmUp();
+  // the embedding half as a photo takes it: warp, embed, thumbnail, PNG crop, and decoding a file
+  const side = 192;
+  const data = new Uint8Array(side * side * 3);
+  for (let i = 0; i < data.length; i++) data[i] = (i * 29 + Math.floor(i / (side * 3)) * 7) & 255;
+  const detection: FaceDetection = {
+    box: [48, 48, 96, 96],
+    confidence: 1,
+    keypoints: { left_eye: [80, 85], right_eye: [112, 85], nose: [96, 105], mouth_left: [84, 125], mouth_right: [108, 125] },
+  };
+  const [face] = await analyzeDetections({ data, width: side, height: side }, [detection], e);
+  const png = await encodeCrop(face.crop);
+  await decodeToRgb({ kind: 'bytes', bytes: await png.arrayBuffer() });
 }
 
 async function storedResnet50(): Promise<ArrayBuffer | undefined> {

@@ -60,6 +60,15 @@ describe('MTCNN detect() vs ipazc mtcnn 0.0.9', () => {
     expect(tf.memory().numTensors).toBe(before);
   });
 
+  it('warmUp() leaves no tensor behind and changes no result', async () => {
+    const image = loadSharedImage('datasets/faceapi-js-images/examples/images/bbt4.jpg');
+    const before = await detector.detect(image);
+    const tensors = tf.memory().numTensors;
+    await detector.warmUp();
+    expect(tf.memory().numTensors).toBe(tensors);
+    expect(await detector.detect(image)).toEqual(before);
+  });
+
   it('detects a ~12 MP photo on a shrunk copy and maps boxes back to full size', async () => {
     const path = 'datasets/faceapi-js-images/examples/images/bbt4.jpg';
     const small = loadSharedImage(path);

@@ -4,7 +4,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import { loadWeightMap, readModelIndex } from '../assets';
 import type { AssetReader, FaceDetection, RgbImage } from '../types';
 import { resizeArea } from '../image/resize-area';
-import { type RawFace, runCascade } from './cascade';
+import { type RawFace, extractPatches, runCascade } from './cascade';
+import { runOnet, runRnet } from './nets';
 
 export interface MtcnnOptions {
   /** smallest face searched for, in detection pixels (ipazc default 20) */
@@ -22,6 +23,11 @@ export interface MtcnnOptions {
 
 export interface MtcnnDetector {
   detect(image: RgbImage, options?: MtcnnOptions): Promise<FaceDetection[]>;
+  /**
+   * Runs each net and each resampling path once on a synthetic image: XNNPACK packs a net's weights on its first
+   * call and V8 optimises the JS only after use, costs the first real photo would otherwise pay.
+   */
+  warmUp(): Promise<void>;
   dispose(): void;
 }
 
@@ -72,6 +78,23 @@ export async function createMtcnn(readAsset: AssetReader, options: MtcnnOptions 
       const input = dw === width && dh === height ? image : { width: dw, height: dh, data: resizeArea(data, width, height, dw, dh) };
       const faces = await runCascade(weights, input, o);
       return faces.map((f) => toDetection(f, width / dw, height / dh));
+    },
+    async warmUp() {
+      const width = 160;
+      const height = 120;
+      const data = new Uint8Array(width * height * 3);
+      for (let i = 0; i < data.length; i++) data[i] = (i * 37 + Math.floor(i / 480) * 11) & 255;
+      const image: RgbImage = { width, height, data };
+      await runCascade(weights, image, defaults);
+      // R-/O-Net run only for candidates that pass; give them one shrunk and one padded, enlarged patch each
+      const boxes = [
+        { x1: 10, y1: 10, x2: 80, y2: 80, score: 0 },
+        { x1: -5, y1: -5, x2: 12, y2: 12, score: 0 },
+      ];
+      for (const [size, net] of [[24, runRnet], [48, runOnet]] as const) {
+        const patches = extractPatches(image, boxes, size);
+        if (patches) tf.tidy(() => void net(weights, tf.tensor4d(patches, [boxes.length, size, size, 3])));
+      }
     },
     dispose() {
       if (disposed) return;
