@@ -9,15 +9,17 @@ const MAX_CANVAS_SIDE = 1600;
 interface Props {
   slot: PhotoSlot;
   photo: PhotoState;
+  /** the faces to draw: photo.faces, possibly a render behind */
+  marks: PhotoState['faces'];
   colors: string[];
 }
 
 /** The photo with a box, five keypoints and a number per face; hovering a face highlights it everywhere. */
-export function FaceCanvas({ slot, photo, colors }: Props) {
+export function FaceCanvas({ slot, photo, marks: faces, colors }: Props) {
   const ref = useRef<HTMLCanvasElement>(null);
   const [cssSize, setCssSize] = useState<[number, number]>([0, 0]);
   const highlighted = useStore((s) => s.highlight[slot]);
-  const { display, faces } = photo;
+  const { display } = photo;
 
   // The photo is shown from a copy scaled to the canvas, made off the main thread and handed to a
   // 'bitmaprenderer' context without a copy: nothing is rasterised on the main thread, even for 50 MP photos.
@@ -33,7 +35,7 @@ export function FaceCanvas({ slot, photo, colors }: Props) {
     canvas.height = height;
     let live = true;
     const copy =
-      scale === 1 ? createImageBitmap(display) : createImageBitmap(display, { resizeWidth: width, resizeHeight: height, resizeQuality: 'high' });
+      scale === 1 ? createImageBitmap(display) : createImageBitmap(display, { resizeWidth: width, resizeHeight: height, resizeQuality: 'medium' });
     copy
       .then((bitmap) => {
         const renderer = live ? canvas.getContext('bitmaprenderer') : null;
@@ -72,7 +74,7 @@ export function FaceCanvas({ slot, photo, colors }: Props) {
     return best;
   };
 
-  const count = faces.length;
+  const count = photo.faces.length;
   // Keep strokes about 2.5 CSS pixels wide whatever the photo's size on screen (overlay units are photo pixels).
   // (the canvas letterboxes like the overlay's default "meet": the tighter axis sets the scale)
   const px = display && cssSize[0] > 0 && cssSize[1] > 0 ? Math.max(display.width / cssSize[0], display.height / cssSize[1]) : 1;
@@ -87,7 +89,7 @@ export function FaceCanvas({ slot, photo, colors }: Props) {
         onPointerMove={(event) => highlightFace(slot, faceAt(event))}
         onPointerLeave={() => highlightFace(slot, null)}
       />
-      {display && count > 0 && (
+      {display && faces.length > 0 && (
         <FaceOverlay width={display.width} height={display.height} faces={faces} colors={colors} highlighted={highlighted} px={px} />
       )}
     </>

@@ -1,4 +1,4 @@
-import { useId, useRef, useState } from 'react';
+import { useDeferredValue, useId, useRef, useState } from 'react';
 import type { PhotoSlot } from '../../worker/protocol';
 import { removePhoto, setPhoto, setPhotoFromUrl } from '../actions';
 import type { FaceColors } from '../colors';
@@ -35,6 +35,9 @@ function statusText(status: string, faces: number, modelsReady: boolean): string
 /** One photo slot: choose, drop, paste or fetch a photo; see its faces; remove or replace it. */
 export function PhotoPanel({ slot, colors }: { slot: PhotoSlot; colors: FaceColors }) {
   const photo = useStore((s) => s.photos[slot]);
+  // The marks and the crop strip of a crowded photo render at transition priority (in slices), so the
+  // status line and the match list update at once and no long task blocks the page.
+  const deferredFaces = useDeferredValue(photo.faces);
   const modelsReady = useStore((s) => s.modelsReady);
   const [dragging, setDragging] = useState(false);
   const [url, setUrl] = useState('');
@@ -130,7 +133,7 @@ export function PhotoPanel({ slot, colors }: { slot: PhotoSlot; colors: FaceColo
       <div className="stage">
         {hasPhoto ? (
           <div className="canvas-wrap">
-            <FaceCanvas slot={slot} photo={photo} colors={colors[slot]} />
+            <FaceCanvas slot={slot} photo={photo} marks={deferredFaces} colors={colors[slot]} />
             {busy && (
               <div className="busy-veil" aria-hidden="true">
                 <span className="spinner" />
@@ -163,7 +166,7 @@ export function PhotoPanel({ slot, colors }: { slot: PhotoSlot; colors: FaceColo
         )}
       </p>
 
-      <CropStrip slot={slot} faces={photo.faces} colors={colors[slot]} />
+      <CropStrip slot={slot} faces={deferredFaces} colors={colors[slot]} />
 
       <form
         className="url-form"
