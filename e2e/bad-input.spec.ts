@@ -2,14 +2,15 @@
 // each gives a result or a clear message in the alert region, and the other photo's results stay.
 // Files named with the wrong extension are decoded by content; an animated GIF uses its first frame;
 // grey, palette-with-transparency and 1x1 images work; a 50 MP photo keeps the page responsive; a photo
-// with 29 people finds them; several files dropped on one panel fill A and B (the first two images).
+// with 29 people finds them; several files dropped on one panel fill A and B (the first two images); a photo
+// stored sideways with an EXIF orientation tag is shown and analysed upright.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { expect, test, type Page } from '@playwright/test';
 import jpeg from 'jpeg-js';
 import { PNG } from 'pngjs';
-import { bbtPhoto, choosePhoto, facesFound, faceapiImages, openApp, panel, panelStatus, sharedDir } from './support';
+import { bbtLabels, bbtPhoto, choosePhoto, detectedBoxes, facesFound, faceapiImages, iou, openApp, panel, panelStatus, sharedDir } from './support';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'facematch-bad-input-'));
 function writeTmp(name: string, bytes: Uint8Array | Buffer): string {
@@ -212,4 +213,42 @@ test('several files dropped on one panel: the first two images fill A and B, the
   expect(await facesFound(page, 'A')).toBe(6);
   expect(await facesFound(page, 'B')).toBeGreaterThanOrEqual(5);
   await expect(page.getByRole('list', { name: 'Matches' }).getByRole('listitem').first()).toBeVisible();
+});
+
+/** A JPEG with an EXIF APP1 segment (big-endian TIFF, one IFD0 entry: Orientation) inserted right after SOI. */
+function withExifOrientation(jpegBytes: Uint8Array, orientation: number): Buffer {
+  const tiff = Buffer.from([
+    0x4d, 0x4d, 0x00, 0x2a, 0x00, 0x00, 0x00, 0x08, // "MM", 42, IFD0 at 8
+    0x00, 0x01, // one entry
+    0x01, 0x12, 0x00, 0x03, 0x00, 0x00, 0x00, 0x01, 0x00, orientation, 0x00, 0x00, // Orientation, SHORT, 1 value
+    0x00, 0x00, 0x00, 0x00, // no next IFD
+  ]);
+  const payload = Buffer.concat([Buffer.from('Exif\0\0', 'latin1'), tiff]);
+  const header = Buffer.from([0xff, 0xe1, (payload.length + 2) >> 8, (payload.length + 2) & 0xff]);
+  return Buffer.concat([Buffer.from(jpegBytes.subarray(0, 2)), header, payload, Buffer.from(jpegBytes.subarray(2))]);
+}
+
+test('a photo stored sideways with EXIF orientation 6 is shown and analysed upright', async ({ page }) => {
+  await openApp(page);
+  // bbt4 turned 90 degrees counter-clockwise in its pixels, tagged "rotate 90 clockwise to display"
+  const sideways = await page.evaluate(async (bytes) => {
+    const upright = await createImageBitmap(new Blob([new Uint8Array(bytes)]));
+    const canvas = new OffscreenCanvas(upright.height, upright.width);
+    const g = canvas.getContext('2d')!;
+    g.translate(0, upright.width);
+    g.rotate(-Math.PI / 2);
+    g.drawImage(upright, 0, 0);
+    const blob = await canvas.convertToBlob({ type: 'image/jpeg', quality: 0.95 });
+    return [...new Uint8Array(await blob.arrayBuffer())];
+  }, [...fs.readFileSync(bbtPhoto(4))]);
+  await choosePhoto(page, 'A', writeTmp('bbt4-exif-6.jpg', withExifOrientation(Uint8Array.from(sideways), 6)));
+  // Without the tag the six faces lie on their sides, where MTCNN finds few if any.
+  expect(await facesFound(page, 'A')).toBe(6);
+  const boxes = await detectedBoxes(page, 'A');
+  for (const label of bbtLabels(4)) {
+    expect(Math.max(...boxes.map((b) => iou(b, label.box))), `face of ${label.name}`).toBeGreaterThan(0.6);
+  }
+  // shown upright: landscape like the original (710 x 473), not the stored portrait
+  const shape = await panel(page, 'A').locator('canvas.photo-canvas').evaluate((c: HTMLCanvasElement) => [c.width, c.height]);
+  expect(shape).toEqual([710, 473]);
 });

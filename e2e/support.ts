@@ -63,8 +63,11 @@ export async function facesFound(page: Page, slot: 'A' | 'B'): Promise<number> {
   const status = panelStatus(page, slot);
   await expect(status).toHaveText(/faces? found|No faces found/, { timeout: 120_000 });
   const text = (await status.textContent()) ?? '';
-  const count = /(\d+) faces? found/.exec(text);
-  return count ? Number(count[1]) : 0;
+  const match = /(\d+) faces? found/.exec(text);
+  const count = match ? Number(match[1]) : 0;
+  // the crop strip renders at transition priority, a moment after the status line
+  if (count > 0) await expect(panel(page, slot).getByRole('list', { name: `Faces in photo ${slot}` }).getByRole('button')).toHaveCount(count);
+  return count;
 }
 
 export interface MatchRow {
