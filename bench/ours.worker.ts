@@ -6,7 +6,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { setThreadsCount } from '@tensorflow/tfjs-backend-wasm';
 import { selectBackend } from '../src/worker/backend';
-import { decodeToRgb } from '../src/worker/decode';
+import { decodeBitmap, decodeToRgb } from '../src/worker/decode';
 import { loadWeightMap, readModelIndex, sha256Hex } from '../src/ml/assets';
 import { createMtcnn, MTCNN_DEFAULTS, type MtcnnDetector } from '../src/ml/mtcnn';
 import { stage1, stage2, stage3 } from '../src/ml/mtcnn/cascade';
@@ -86,7 +86,7 @@ const api = {
     if (!response.ok) throw new Error(`/shared/${path}: HTTP ${response.status}`);
     const bytes = await response.arrayBuffer();
     const t0 = performance.now();
-    const rgb = await decodeToRgb({ kind: 'bytes', bytes });
+    const rgb = await decodeToRgb(decodeBitmap({ kind: 'bytes', bytes }));
     const decodeMs = performance.now() - t0;
     cached.set(path, rgb);
     return { width: rgb.width, height: rgb.height, decodeMs, rgbSha256: withSha ? await sha256Hex(rgb.data) : undefined };

@@ -242,8 +242,7 @@ export class WorkerClient {
   analyze(slot: PhotoSlot, requestId: number, makeSource: () => Promise<PhotoSource>): Promise<AnalyzedPhoto | CancelledAnalysis> {
     return this.run(async (api) => {
       const source = await makeSource();
-      const transfer = source.kind === 'bitmap' ? [source.bitmap] : [source.bytes];
-      return api.analyze(Comlink.transfer({ slot, requestId, source }, transfer));
+      return api.analyze(Comlink.transfer({ slot, requestId, source }, [source.bytes]));
     });
   }
 

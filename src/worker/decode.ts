@@ -1,4 +1,4 @@
-// Turns what the UI sends (a transferred ImageBitmap, or raw bytes) into the RGB layout the ML core reads.
+// Turns the photo file the UI sends into the RGB layout the ML core reads.
 // Full resolution is kept: the detector downscales for itself, and crops come from these pixels.
 import type { RgbImage } from '../ml/types';
 import { USER_ERROR_PREFIX, type PhotoSource } from './protocol';
@@ -8,7 +8,6 @@ import { USER_ERROR_PREFIX, type PhotoSource } from './protocol';
  * analysis is decoded while that analysis runs.
  */
 export async function decodeBitmap(source: PhotoSource): Promise<ImageBitmap> {
-  if (source.kind === 'bitmap') return source.bitmap;
   try {
     return await createImageBitmap(new Blob([source.bytes]), { imageOrientation: 'from-image' });
   } catch {
@@ -16,8 +15,9 @@ export async function decodeBitmap(source: PhotoSource): Promise<ImageBitmap> {
   }
 }
 
-export async function decodeToRgb(source: PhotoSource | Promise<ImageBitmap>): Promise<RgbImage> {
-  const bitmap = await (source instanceof Promise ? source : decodeBitmap(source));
+/** The decoded photo as RGB bytes; closes the bitmap. */
+export async function decodeToRgb(decoding: Promise<ImageBitmap>): Promise<RgbImage> {
+  const bitmap = await decoding;
   try {
     const { width, height } = bitmap;
     if (width === 0 || height === 0) throw new Error(`${USER_ERROR_PREFIX}the image is empty (0 pixels)`);

@@ -98,7 +98,6 @@ function modelBytes(id: string): number {
   return entry ? Object.values(entry.files).reduce((sum, file) => sum + file.bytes, 0) : 0;
 }
 
-/** Runs each model once on blank input: compiles WebGL shaders / WASM paths before the first photo. */
 /** First calls are slow (XNNPACK weight packing, V8 tiering, canvas set-up): pay them at load, not on the first photo. */
 async function warmUp(): Promise<void> {
   const { detector: d, embedder: e } = requireReady();
@@ -114,7 +113,7 @@ async function warmUp(): Promise<void> {
   };
   const [face] = await analyzeDetections({ data, width: side, height: side }, [detection], e);
   const png = await encodeCrop(face.crop);
-  await decodeToRgb({ kind: 'bytes', bytes: await png.arrayBuffer() });
+  await decodeToRgb(decodeBitmap({ kind: 'bytes', bytes: await png.arrayBuffer() }));
 }
 
 async function storedResnet50(): Promise<ArrayBuffer | undefined> {

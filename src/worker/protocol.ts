@@ -34,7 +34,8 @@ export interface ModelProgress {
 export type ProgressCallback = (progress: ModelProgress) => void;
 
 /** What the worker analyses: a decoded bitmap (transferred) or encoded bytes it decodes itself. */
-export type PhotoSource = { kind: 'bitmap'; bitmap: ImageBitmap } | { kind: 'bytes'; bytes: ArrayBuffer };
+/** The photo file's bytes: the worker decodes them itself (EXIF orientation applied). */
+export type PhotoSource = { kind: 'bytes'; bytes: ArrayBuffer };
 
 export interface AnalyzeRequest {
   slot: PhotoSlot;
