@@ -31,8 +31,7 @@ function DeferredMatrix(props: ComponentProps<typeof DistanceMatrix>) {
   const pairs = useDeferredValue(props.pairs);
   const threshold = useDeferredValue(props.threshold);
   const scaleMax = useDeferredValue(props.scaleMax);
-  // until the deferred render catches up after new photos, the old matrix may not fit the new faces
-  if (matrix.length !== facesA.length || matrix[0]?.length !== facesB.length) return null;
+  // (all six switch to new values in the same background render, so they always belong together)
   return <DistanceMatrix matrix={matrix} facesA={facesA} facesB={facesB} pairs={pairs} threshold={threshold} scaleMax={scaleMax} />;
 }
 

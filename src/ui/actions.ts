@@ -156,6 +156,11 @@ export async function deleteStoredWeights(): Promise<void> {
   await refreshStoredWeights();
 }
 
+/** Whether requestId is still the slot's latest photo or re-run (older work's results are dropped). */
+function isCurrentRequest(slot: PhotoSlot, requestId: number): boolean {
+  return useStore.getState().photos[slot].requestId === requestId;
+}
+
 function nextRequestId(slot: PhotoSlot): number {
   const previous = useStore.getState().photos[slot];
   if (previous.status === 'decoding' || previous.status === 'analyzing') client?.cancel(slot, previous.requestId);
@@ -172,7 +177,7 @@ export async function setPhoto(slot: PhotoSlot, blob: Blob, name: string): Promi
   useStore.getState().photos[slot].display?.close();
   updatePhoto(slot, { ...emptyPhoto(requestId), status: 'decoding', name, blob });
   clearDerived();
-  const isCurrent = () => useStore.getState().photos[slot].requestId === requestId;
+  const isCurrent = () => isCurrentRequest(slot, requestId);
   // The worker decodes the file for itself, so its analysis starts now, alongside this decode for display;
   // what it finds is applied only once the file has proved to be an image.
   const displayed = createImageBitmap(blob, { imageOrientation: 'from-image' }).then(
@@ -208,7 +213,7 @@ async function reanalyze(slot: PhotoSlot): Promise<void> {
 
 /** `displayed` settles false when the photo turned out not to be an image (that message wins) or was replaced. */
 async function runAnalysis(slot: PhotoSlot, requestId: number, displayed: Promise<boolean> = Promise.resolve(true)): Promise<void> {
-  const isCurrent = () => useStore.getState().photos[slot].requestId === requestId;
+  const isCurrent = () => isCurrentRequest(slot, requestId);
   updatePhoto(slot, { status: 'analyzing' });
   try {
     await modelsLoaded;
