@@ -4,7 +4,6 @@
 import * as Comlink from 'comlink';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
-import { setThreadsCount } from '@tensorflow/tfjs-backend-wasm';
 import { selectBackend } from '../src/worker/backend';
 import { decodeBitmap, decodeToRgb } from '../src/worker/decode';
 import { loadWeightMap, readModelIndex, sha256Hex } from '../src/ml/assets';
@@ -60,8 +59,6 @@ const api = {
       // The app's own selection; forcing the flag off picks the non-threaded SIMD binary.
       if (which === 'wasm-1t' || which === 'wasm-plain') tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
       if (which === 'wasm-plain') tf.env().set('WASM_HAS_SIMD_SUPPORT', false);
-      // tfjs's default is half the logical cores (1 on a 2-core machine); this flavour asks for all of them
-      if (which === 'wasm-all') setThreadsCount(navigator.hardwareConcurrency || 1);
       const report = await selectBackend(which === 'webgl' ? 'webgl' : 'wasm');
       detail = report.detail;
     }

@@ -1,10 +1,11 @@
 // What the bench page's workers return. Plain data only: it crosses postMessage and page.evaluate.
 
 /**
- * ours: the app's backends; 'wasm-1t' = WASM SIMD with threads forced off, 'wasm-plain' = no SIMD, no threads
- * (like face-api's), 'wasm-all' = threaded with one thread per logical core. face-api: its tfjs 1.7 backends, 'wasm' being tfjs-backend-wasm 1.7.0.
+ * ours: the app's backends ('wasm' as the app runs it: SIMD, one thread per core when isolated); 'wasm-1t' = WASM SIMD
+ * with threads forced off, 'wasm-plain' = no SIMD, no threads (like face-api's). face-api: its tfjs 1.7 backends,
+ * 'wasm' being tfjs-backend-wasm 1.7.0.
  */
-export type BenchBackend = 'wasm' | 'wasm-all' | 'wasm-1t' | 'wasm-plain' | 'webgl' | 'cpu';
+export type BenchBackend = 'wasm' | 'wasm-1t' | 'wasm-plain' | 'webgl' | 'cpu';
 
 export interface InitReport {
   backend: string;
