@@ -171,9 +171,10 @@ test('a 50 MP photo keeps the page responsive and is analysed; B keeps its resul
   const gaps = await page.evaluate(() => (window as unknown as { __gaps: number[] }).__gaps);
   const longest = Math.max(...gaps);
   console.log(`50 MP: ${faces} faces; longest main-thread gap ${longest.toFixed(0)} ms over ${gaps.length} ticks`);
-  // Measured here (headless Chromium, SwiftShader, 2 shared cores): 15.6 s stalls when the canvas redrew the
-  // 50 MP bitmap on each update; with a scaled preview one ~2.3 s stall is left (the first upload of the bitmap).
-  expect(longest).toBeLessThan(4000);
+  // Measured here (headless Chromium, SwiftShader, 2 shared cores): 15.6 s stalls when a canvas redrew the 50 MP
+  // bitmap on each update; 0.5-2.3 s with a scaled canvas copy (made and uploaded on the main thread); 0.3 s since
+  // the photo is an <img> the browser decodes and rasterises on its own threads.
+  expect(longest).toBeLessThan(1000);
   await expectBStays(page);
   await expect(page.getByRole('alert')).toHaveText('');
 });
@@ -248,7 +249,36 @@ test('a photo stored sideways with EXIF orientation 6 is shown and analysed upri
   for (const label of bbtLabels(4)) {
     expect(Math.max(...boxes.map((b) => iou(b, label.box))), `face of ${label.name}`).toBeGreaterThan(0.6);
   }
-  // shown upright: landscape like the original (710 x 473), not the stored portrait
-  const shape = await panel(page, 'A').locator('canvas.photo-canvas').evaluate((c: HTMLCanvasElement) => [c.width, c.height]);
-  expect(shape).toEqual([710, 473]);
+  // Shown upright: the image is landscape like the original (710 x 473), and what is on screen (marks hidden)
+  // looks like the upright photo, not like the stored sideways pixels squeezed into the same box.
+  const image = panel(page, 'A').locator('img.photo-image');
+  expect(await image.evaluate((img: HTMLImageElement) => [img.naturalWidth, img.naturalHeight])).toEqual([710, 473]);
+  await page.addStyleTag({ content: 'section[aria-label="Photo A"] .face-overlay { visibility: hidden; }' });
+  const screenshot = await image.screenshot();
+  const difference = await page.evaluate(
+    async ([shot, upright, stored]) => {
+      const pixels = async (bytes: readonly number[], width: number, height: number, orientation: ImageOrientation) => {
+        const bitmap = await createImageBitmap(new Blob([new Uint8Array(bytes)]), { imageOrientation: orientation });
+        const context = new OffscreenCanvas(width, height).getContext('2d')!;
+        context.drawImage(bitmap, 0, 0, width, height);
+        return context.getImageData(0, 0, width, height).data;
+      };
+      const shown = await createImageBitmap(new Blob([new Uint8Array(shot)]));
+      const { width, height } = shown;
+      const seen = await pixels(shot, width, height, 'from-image');
+      const meanDifference = (other: Uint8ClampedArray) => {
+        let sum = 0;
+        for (let i = 0; i < seen.length; i += 4) sum += Math.abs(seen[i] - other[i]) + Math.abs(seen[i + 1] - other[i + 1]) + Math.abs(seen[i + 2] - other[i + 2]);
+        return sum / ((seen.length / 4) * 3);
+      };
+      return {
+        upright: meanDifference(await pixels(upright, width, height, 'from-image')),
+        sideways: meanDifference(await pixels(stored, width, height, 'none')),
+      };
+    },
+    [[...screenshot], [...fs.readFileSync(bbtPhoto(4))], sideways] as const,
+  );
+  console.log(`EXIF 6: mean difference from the upright photo ${difference.upright.toFixed(1)}, from the stored pixels ${difference.sideways.toFixed(1)}`);
+  expect(difference.upright).toBeLessThan(12);
+  expect(difference.sideways).toBeGreaterThan(3 * difference.upright);
 });

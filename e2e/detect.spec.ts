@@ -35,9 +35,9 @@ test('detects and draws the six faces of bbt4 in the worker', async ({ page }) =
   }
 
   // The boxes are really drawn: what the page shows differs from the bare photo along each box's top edge,
-  // and is untouched in a corner far from every face. The photo is a canvas and the marks an SVG overlay,
+  // and is untouched in a corner far from every face. The photo is an <img> and the marks an SVG overlay,
   // so both are compared as rendered: a screenshot with the overlay, and one with it hidden.
-  const stage = panel(page, 'A').locator('.canvas-wrap');
+  const stage = panel(page, 'A').locator('.photo-frame');
   const shownPng = PNG.sync.read(await stage.screenshot());
   await page.addStyleTag({ content: 'section[aria-label="Photo A"] .face-overlay { visibility: hidden; }' });
   const plainPng = PNG.sync.read(await stage.screenshot());
@@ -52,7 +52,7 @@ test('detects and draws the six faces of bbt4 in the worker', async ({ page }) =
 
 /**
  * Compares two same-size screenshots of the photo stage: per box, the share of its top edge's columns that
- * changed within 4 px, and how many pixels changed in a 20 px corner far from every face. The canvas shows the
+ * changed within 4 px, and how many pixels changed in a 20 px corner far from every face. The image shows the
  * photo letterboxed ("contain"), so photo coordinates are mapped into the screenshot first.
  */
 function onScreenDifference(shown: PNG, plain: PNG, photo: { width: number; height: number }, boxes: number[][]) {

@@ -1,8 +1,8 @@
 // What the UI does: decode photos, hand them to the worker, fold results into the store.
-// file -> bitmap (here, EXIF applied) -> worker -> results -> store -> canvas.
+// file -> (display: <img>; analysis: worker, which decodes it) -> results -> store -> overlay.
 import type { EmbedderId, EmbedderInfo, MatchMode } from '../ml/types';
 import { isCancelled, type BackendPreference, type PhotoSlot, type PhotoSource } from '../worker/protocol';
-import { SLOTS, emptyPhoto, pushAlert, updatePhoto, useStore, type UiFace } from './store';
+import { SLOTS, emptyPhoto, pushAlert, updatePhoto, useStore, type PhotoDisplay, type UiFace } from './store';
 import { WorkerClient, userMessage } from './worker-client';
 
 const EMBEDDER_CHOICE_KEY = 'facematch.embedder';
@@ -171,19 +171,31 @@ function clearDerived(): void {
   useStore.setState({ matrix: null, highlight: { A: null, B: null } });
 }
 
+/**
+ * Checks that the browser can decode the whole photo (a truncated JPEG fails here, where an <img> would show half
+ * of it) and reads its upright size. The check decodes on a browser thread and its bitmap is dropped at once: the
+ * page shows the file with an <img>, which the browser decodes at display size and rasterises off the main thread
+ * (a canvas given the decoded bitmap cost the page a 50-100 ms task per photo on 2 cores).
+ */
+async function openForDisplay(blob: Blob): Promise<PhotoDisplay> {
+  const decoded = await createImageBitmap(blob, { imageOrientation: 'from-image' });
+  const { width, height } = decoded;
+  decoded.close();
+  return { url: URL.createObjectURL(blob), width, height };
+}
+
 /** Puts a new photo into a slot: the slot's old work is cancelled, the other slot is untouched. */
 export async function setPhoto(slot: PhotoSlot, blob: Blob, name: string): Promise<void> {
   const requestId = nextRequestId(slot);
-  useStore.getState().photos[slot].display?.close();
   updatePhoto(slot, { ...emptyPhoto(requestId), status: 'decoding', name, blob });
   clearDerived();
   const isCurrent = () => isCurrentRequest(slot, requestId);
-  // The worker decodes the file for itself, so its analysis starts now, alongside this decode for display;
+  // The worker decodes the file for itself, so its analysis starts now, alongside the check for display;
   // what it finds is applied only once the file has proved to be an image.
-  const displayed = createImageBitmap(blob, { imageOrientation: 'from-image' }).then(
+  const displayed = openForDisplay(blob).then(
     (display) => {
       if (!isCurrent()) {
-        display.close();
+        URL.revokeObjectURL(display.url);
         return false;
       }
       updatePhoto(slot, { display });
@@ -267,9 +279,7 @@ async function updateMatrix(): Promise<void> {
 }
 
 export function removePhoto(slot: PhotoSlot): void {
-  const photo = useStore.getState().photos[slot];
   const requestId = nextRequestId(slot);
-  photo.display?.close();
   updatePhoto(slot, emptyPhoto(requestId));
   clearDerived();
 }

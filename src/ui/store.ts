@@ -18,6 +18,15 @@ export interface UiFace {
   embedding: Float32Array;
 }
 
+/** The photo as the page shows it: the file itself in an <img>, which the browser decodes and scales on its own threads. */
+export interface PhotoDisplay {
+  /** object URL of the photo file; revoked when the photo leaves the store */
+  url: string;
+  /** the photo's upright size (EXIF orientation applied): the coordinates boxes and keypoints are in */
+  width: number;
+  height: number;
+}
+
 export type PhotoStatus = 'empty' | 'decoding' | 'analyzing' | 'done' | 'error';
 
 export interface PhotoState {
@@ -26,8 +35,8 @@ export interface PhotoState {
   requestId: number;
   name: string;
   blob: Blob | null;
-  /** decoded for display, EXIF orientation applied */
-  display: ImageBitmap | null;
+  /** set once the file has proved to be an image */
+  display: PhotoDisplay | null;
   faces: UiFace[];
   /** the embedder that produced faces[].embedding */
   embedder: EmbedderId | null;
@@ -99,10 +108,12 @@ export const useStore = create<AppState>(() => ({
   notice: null,
 }));
 
+/** Changes a slot's photo state; the object URLs of a display or faces it replaces are revoked. */
 export function updatePhoto(slot: PhotoSlot, patch: Partial<PhotoState>): void {
-  const previous = useStore.getState().photos[slot].faces;
+  const previous = useStore.getState().photos[slot];
   useStore.setState((state) => ({ photos: { ...state.photos, [slot]: { ...state.photos[slot], ...patch } } }));
-  if (patch.faces && patch.faces !== previous) for (const face of previous) URL.revokeObjectURL(face.cropUrl);
+  if (patch.faces && patch.faces !== previous.faces) for (const face of previous.faces) URL.revokeObjectURL(face.cropUrl);
+  if (patch.display !== undefined && patch.display !== previous.display && previous.display) URL.revokeObjectURL(previous.display.url);
 }
 
 let alertCounter = 0;

@@ -4,7 +4,7 @@ import { removePhoto, setPhoto, setPhotoFromUrl } from '../actions';
 import type { FaceColors } from '../colors';
 import { pushAlert, useStore } from '../store';
 import { CropStrip } from './CropStrip';
-import { FaceCanvas } from './FaceCanvas';
+import { FacePhoto } from './FacePhoto';
 
 function firstImageFile(items: DataTransfer | null): File | null {
   if (!items) return null;
@@ -132,8 +132,8 @@ export function PhotoPanel({ slot, colors }: { slot: PhotoSlot; colors: FaceColo
 
       <div className="stage">
         {hasPhoto ? (
-          <div className="canvas-wrap">
-            <FaceCanvas slot={slot} photo={photo} marks={deferredFaces} colors={colors[slot]} />
+          <div className="photo-frame">
+            <FacePhoto slot={slot} photo={photo} marks={deferredFaces} colors={colors[slot]} />
             {busy && (
               <div className="busy-veil" aria-hidden="true">
                 <span className="spinner" />

@@ -3,9 +3,6 @@ import type { PhotoSlot } from '../../worker/protocol';
 import { HIGHLIGHT_COLOR } from '../colors';
 import { highlightFace, useStore, type PhotoState } from '../store';
 
-/** Display resolution cap: the overlay does not need a 24-megapixel canvas. */
-const MAX_CANVAS_SIDE = 1600;
-
 interface Props {
   slot: PhotoSlot;
   photo: PhotoState;
@@ -14,52 +11,30 @@ interface Props {
   colors: string[];
 }
 
-/** The photo with a box, five keypoints and a number per face; hovering a face highlights it everywhere. */
-export function FaceCanvas({ slot, photo, marks: faces, colors }: Props) {
-  const ref = useRef<HTMLCanvasElement>(null);
+/**
+ * The photo with a box, five keypoints and a number per face; hovering a face highlights it everywhere.
+ * The photo is a plain <img> of the file: the browser decodes it at display size and rasterises it on its own
+ * threads, so even a 50 MP photo costs the main thread nothing. Boxes live in the SVG overlay below, so hovers
+ * and threshold moves never touch the image.
+ */
+export function FacePhoto({ slot, photo, marks: faces, colors }: Props) {
+  const ref = useRef<HTMLImageElement>(null);
   const [cssSize, setCssSize] = useState<[number, number]>([0, 0]);
   const highlighted = useStore((s) => s.highlight[slot]);
   const { display } = photo;
 
-  // The photo is shown from a copy scaled to the canvas, made off the main thread and handed to a
-  // 'bitmaprenderer' context without a copy: nothing is rasterised on the main thread, even for 50 MP photos.
-  // Boxes live in the SVG overlay below, so hovers and threshold moves never touch this canvas.
   useEffect(() => {
-    const canvas = ref.current;
-    if (!canvas || !display) return;
-    const scale = Math.min(1, MAX_CANVAS_SIDE / Math.max(display.width, display.height));
-    const width = Math.max(1, Math.round(display.width * scale));
-    const height = Math.max(1, Math.round(display.height * scale));
-    // sized at once so the layout (and the overlay) does not jump when the copy arrives
-    canvas.width = width;
-    canvas.height = height;
-    let live = true;
-    const copy =
-      scale === 1 ? createImageBitmap(display) : createImageBitmap(display, { resizeWidth: width, resizeHeight: height, resizeQuality: 'medium' });
-    copy
-      .then((bitmap) => {
-        const renderer = live ? canvas.getContext('bitmaprenderer') : null;
-        if (renderer) renderer.transferFromImageBitmap(bitmap);
-        else bitmap.close();
-      })
-      .catch(() => undefined);
-    return () => {
-      live = false;
-    };
-  }, [display]);
-
-  useEffect(() => {
-    const canvas = ref.current;
-    if (!canvas) return;
+    const image = ref.current;
+    if (!image) return;
     const observer = new ResizeObserver(([entry]) => setCssSize([entry.contentRect.width, entry.contentRect.height]));
-    observer.observe(canvas);
+    observer.observe(image);
     return () => observer.disconnect();
   }, []);
 
-  const faceAt = (event: React.PointerEvent<HTMLCanvasElement>): number | null => {
-    const canvas = ref.current;
-    if (!canvas || !display) return null;
-    const rect = canvas.getBoundingClientRect();
+  const faceAt = (event: React.PointerEvent<HTMLImageElement>): number | null => {
+    const image = ref.current;
+    if (!image || !display) return null;
+    const rect = image.getBoundingClientRect();
     const x = ((event.clientX - rect.left) / rect.width) * display.width;
     const y = ((event.clientY - rect.top) / rect.height) * display.height;
     let best: number | null = null;
@@ -76,15 +51,19 @@ export function FaceCanvas({ slot, photo, marks: faces, colors }: Props) {
 
   const count = photo.faces.length;
   // Keep strokes about 2.5 CSS pixels wide whatever the photo's size on screen (overlay units are photo pixels).
-  // (the canvas letterboxes like the overlay's default "meet": the tighter axis sets the scale)
+  // (the image letterboxes like the overlay's default "meet": the tighter axis sets the scale)
   const px = display && cssSize[0] > 0 && cssSize[1] > 0 ? Math.max(display.width / cssSize[0], display.height / cssSize[1]) : 1;
   return (
     <>
-      <canvas
+      <img
         ref={ref}
-        className="photo-canvas"
-        role="img"
-        aria-label={`Photo ${slot}: ${photo.name}${photo.status === 'done' ? `, ${count} face${count === 1 ? '' : 's'} marked` : ''}`}
+        className="photo-image"
+        src={display?.url}
+        width={display?.width}
+        height={display?.height}
+        decoding="async"
+        draggable={false}
+        alt={`Photo ${slot}: ${photo.name}${photo.status === 'done' ? `, ${count} face${count === 1 ? '' : 's'} marked` : ''}`}
         data-faces={photo.status === 'done' ? count : undefined}
         onPointerMove={(event) => highlightFace(slot, faceAt(event))}
         onPointerLeave={() => highlightFace(slot, null)}
