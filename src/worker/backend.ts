@@ -123,3 +123,13 @@ export async function selectBackend(preference: BackendPreference, knownWebgl?: 
   const detail = `${simd ? 'SIMD' : 'no SIMD'}, ${threaded ? `${threads} thread${threads === 1 ? '' : 's'}` : 'single-threaded'}`;
   return { name: 'wasm', detail, crossOriginIsolated: isolated, fallbackReason, webgl };
 }
+
+/**
+ * Grows the WASM heap by `bytes` and touches every new page, so the first large photo does not: the heap never
+ * shrinks, and pages first touched mid-analysis cost the first 1 MP photo ~0.5 s on the bench machine (a fresh page
+ * costs ~3 ms per MB there; bbt1's detection took 1.2 s the first time, 0.6 s after). No-op off WASM.
+ */
+export function reserveWasmHeap(bytes: number): void {
+  if (tf.getBackend() !== 'wasm') return;
+  tf.fill([Math.floor(bytes / 4)], 0, 'float32').dispose();
+}
