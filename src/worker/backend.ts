@@ -109,7 +109,9 @@ export async function selectBackend(preference: BackendPreference, knownWebgl?: 
     'tfjs-backend-wasm-simd.wasm': wasmSimdUrl,
     'tfjs-backend-wasm-threaded-simd.wasm': wasmThreadedSimdUrl,
   });
-  // tfjs defaults to half the cores (1 on a 2-core laptop); the UI thread is idle while we compute.
+  // One thread per core (the UI thread is idle while we compute). The doubled count below is what makes
+  // emscripten's worker pool that large; this only states the count XNNPACK is to use (without it XNNPACK
+  // picked the same 2 threads here, checked on the badge).
   if (isolated) setThreadsCount(wasmThreads());
   const restoreCores = isolated ? reportDoubleCores() : () => undefined;
   const started = await trySetBackend('wasm');

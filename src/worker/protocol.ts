@@ -33,7 +33,6 @@ export interface ModelProgress {
 
 export type ProgressCallback = (progress: ModelProgress) => void;
 
-/** What the worker analyses: a decoded bitmap (transferred) or encoded bytes it decodes itself. */
 /** The photo file's bytes: the worker decodes them itself (EXIF orientation applied). */
 export type PhotoSource = { kind: 'bytes'; bytes: ArrayBuffer };
 
