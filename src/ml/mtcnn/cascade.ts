@@ -5,7 +5,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { RgbImage } from '../types';
 import { resizeArea, resizeAreaPadded } from '../image/resize-area';
-import { bbreg, type Candidate, fix, generateCandidates, nms, padBox, rerec, scalePyramid } from './boxes';
+import { bbreg, type Candidate, fix, generateCandidates, nms, padBox, type PatchWindow, rerec, scalePyramid } from './boxes';
 import { runOnet, runPnet, runRnet, type WeightMap } from './nets';
 
 export interface CascadeParams {
@@ -46,9 +46,28 @@ export interface PnetLevelStats {
 
 const normalize = (v: number) => (v - 127.5) * 0.0078125;
 
-/** The image as P-Net wants it: normalised and transposed to [W, H, 3]. */
+// Net inputs are written into buffers kept across calls: a 1 MP photo's P-Net levels and R-/O-Net patches were ~20 MB
+// of fresh typed arrays per photo, and every fresh page cost ~4 ms per MB on the bench machine (Firecracker VM).
+// A buffer is free again once the net call given its tensor has returned: tfjs-wasm copies the values when the
+// tensor is made, WebGL uploads them at their first use inside that call, and the CPU backend reads them only there.
+// Larger inputs (a small minFaceSize on a big photo) get a fresh array rather than pin one.
+const INPUT_POOL_MAX_LENGTH = 8 << 20;
+const inputPool = new Map<string, Float32Array>();
+
+function inputBuffer(slot: string, length: number): Float32Array {
+  if (length > INPUT_POOL_MAX_LENGTH) return new Float32Array(length);
+  let buffer = inputPool.get(slot);
+  if (!buffer || buffer.length < length) {
+    buffer = new Float32Array(length);
+    inputPool.set(slot, buffer);
+  }
+  return buffer.subarray(0, length);
+}
+
+/** The image as P-Net wants it: normalised and transposed to [W, H, 3], in the pooled P-Net input buffer. */
 function transposedInput(pixels: Uint8Array, width: number, height: number): Float32Array {
-  const out = new Float32Array(width * height * 3);
+  // every element is written below, so the reused buffer needs no clearing
+  const out = inputBuffer('pnet', width * height * 3);
   // In 32 x 32 tiles, writing each output column in order: a plain row-by-row transpose misses the cache on
   // every write of the larger pyramid levels.
   const TILE = 32;
@@ -145,15 +164,11 @@ export async function stage1(
 
 /**
  * Cuts each box out of the image 1-based into a zero buffer (ipazc pad()), resizes it with INTER_AREA
- * in float64 and returns the normalised, transposed batch [N, size(x), size(y), 3];
- * null where ipazc gives up on the whole stage (a patch with one empty side).
+ * in float64 and writes the normalised, transposed batch [N, size(x), size(y), 3] into `out`.
  */
-export function extractPatches(image: RgbImage, boxes: readonly Box[], size: number): Float32Array | null {
-  const { width, height, data } = image;
-  const out = new Float32Array(boxes.length * size * size * 3);
-  const windows = boxes.map((b) => padBox(b, width, height));
-  if (windows.some((w) => w.tmpw <= 0 || w.tmph <= 0)) return null;
-  for (let k = 0; k < boxes.length; k++) {
+function writePatches(image: RgbImage, windows: readonly PatchWindow[], size: number, out: Float32Array): void {
+  const { width, data } = image;
+  for (let k = 0; k < windows.length; k++) {
     const win = windows[k];
     const resized = resizeAreaPadded(data, width, {
       width: win.tmpw,
@@ -176,25 +191,39 @@ export function extractPatches(image: RgbImage, boxes: readonly Box[], size: num
       }
     }
   }
-  return out;
 }
 
-// Patches per R-/O-Net call: bounds activation memory (R-Net's first layer is 54 KB a patch, O-Net's 270 KB)
-// on photos with thousands of candidates. Results do not depend on it.
+/** Each box's window in the image (ipazc pad()); null where ipazc gives up on the whole stage (a patch with one empty side). */
+export function patchWindows(image: RgbImage, boxes: readonly Box[]): PatchWindow[] | null {
+  const windows = boxes.map((b) => padBox(b, image.width, image.height));
+  return windows.some((w) => w.tmpw <= 0 || w.tmph <= 0) ? null : windows;
+}
+
+/**
+ * Runs `net` on the windows' patches, `batch` at a time (bounds activation memory on photos with thousands of
+ * candidates; results do not depend on it), each batch written into the pooled input buffer just before its call.
+ * Call inside tf.tidy.
+ */
+export function runOnPatches<T>(
+  image: RgbImage,
+  windows: readonly PatchWindow[],
+  size: number,
+  batch: number,
+  net: (input: tf.Tensor4D) => T,
+): T[] {
+  const results: T[] = [];
+  for (let start = 0; start < windows.length; start += batch) {
+    const part = windows.slice(start, start + batch);
+    const input = inputBuffer(`patches${size}`, part.length * size * size * 3);
+    writePatches(image, part, size, input);
+    results.push(net(tf.tensor4d(input, [part.length, size, size, 3])));
+  }
+  return results;
+}
+
+// Patches per R-/O-Net call (R-Net's first layer is 54 KB a patch, O-Net's 270 KB).
 const RNET_BATCH = 512;
 const ONET_BATCH = 128;
-
-/** Patch tensors of at most `batch` patches each (call inside tf.tidy). */
-function inBatches(patches: Float32Array, size: number, batch: number): tf.Tensor4D[] {
-  const perPatch = size * size * 3;
-  const count = patches.length / perPatch;
-  const out: tf.Tensor4D[] = [];
-  for (let start = 0; start < count; start += batch) {
-    const n = Math.min(batch, count - start);
-    out.push(tf.tensor4d(patches.subarray(start * perPatch, (start + n) * perPatch), [n, size, size, 3]));
-  }
-  return out;
-}
 
 /** R-Net on stage-1 boxes: score filter, NMS, bbreg, rerec; null where ipazc abandons the image. */
 export async function stage2(
@@ -204,10 +233,10 @@ export async function stage2(
   params: CascadeParams,
 ): Promise<Box[] | null> {
   if (boxes.length === 0) return [];
-  const patches = extractPatches(image, boxes, 24);
-  if (!patches) return null;
+  const windows = patchWindows(image, boxes);
+  if (!windows) return null;
   const out = tf.tidy(() => {
-    const parts = inBatches(patches, 24, RNET_BATCH).map((batch) => runRnet(weights, batch));
+    const parts = runOnPatches(image, windows, 24, RNET_BATCH, (batch) => runRnet(weights, batch));
     return { prob: tf.concat(parts.map((p) => p.prob)), reg: tf.concat(parts.map((p) => p.reg)) };
   });
   let prob: Float32Array;
@@ -240,10 +269,10 @@ export async function stage3(
   if (boxes.length === 0) return [];
   // ipazc: np.fix(total_boxes).astype(np.int32)
   const fixed = boxes.map((b) => ({ x1: Math.trunc(b.x1) | 0, y1: Math.trunc(b.y1) | 0, x2: Math.trunc(b.x2) | 0, y2: Math.trunc(b.y2) | 0, score: 0 }));
-  const patches = extractPatches(image, fixed, 48);
-  if (!patches) return [];
+  const windows = patchWindows(image, fixed);
+  if (!windows) return [];
   const out = tf.tidy(() => {
-    const parts = inBatches(patches, 48, ONET_BATCH).map((batch) => runOnet(weights, batch));
+    const parts = runOnPatches(image, windows, 48, ONET_BATCH, (batch) => runOnet(weights, batch));
     return {
       prob: tf.concat(parts.map((p) => p.prob)),
       reg: tf.concat(parts.map((p) => p.reg)),

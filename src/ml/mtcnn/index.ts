@@ -4,7 +4,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { loadWeightMap, readModelIndex } from '../assets';
 import type { AssetReader, FaceDetection, RgbImage } from '../types';
 import { resizeArea } from '../image/resize-area';
-import { type RawFace, extractPatches, runCascade } from './cascade';
+import { type RawFace, patchWindows, runCascade, runOnPatches } from './cascade';
 import { runOnet, runRnet } from './nets';
 
 export interface MtcnnOptions {
@@ -91,9 +91,9 @@ export async function createMtcnn(readAsset: AssetReader, options: MtcnnOptions 
         { x1: 10, y1: 10, x2: 80, y2: 80, score: 0 },
         { x1: -5, y1: -5, x2: 12, y2: 12, score: 0 },
       ];
+      const windows = patchWindows(image, boxes);
       for (const [size, net] of [[24, runRnet], [48, runOnet]] as const) {
-        const patches = extractPatches(image, boxes, size);
-        if (patches) tf.tidy(() => void net(weights, tf.tensor4d(patches, [boxes.length, size, size, 3])));
+        if (windows) tf.tidy(() => void runOnPatches(image, windows, size, boxes.length, (batch) => net(weights, batch)));
       }
     },
     dispose() {
