@@ -29,11 +29,6 @@ export function alignmentTemplate(info: EmbedderInfo): AlignmentTemplate {
   return info.id === 'dlib-resnet29' ? DLIB_CHIP_TEMPLATE : VGGFACE2_TEMPLATE;
 }
 
-/** The photo as an int32 [H, W, 3] tensor; the caller disposes it. */
-export function imageTensor(image: RgbImage): tf.Tensor3D {
-  return tf.tensor3d(Int32Array.from(image.data), [image.height, image.width, 3], 'int32');
-}
-
 /** Cuts every face for the embedder: [n, inputSize, inputSize, 3] float32 RGB 0..255; the caller disposes it. */
 export function cropFaces(photo: RgbImage, detections: readonly FaceDetection[], info: EmbedderInfo, options: AnalyzeOptions = {}): tf.Tensor4D {
   const rule = options.crop ?? info.crop;

@@ -6,32 +6,17 @@
 //  * growing on either axis: OpenCV's linear interpolation with area-style weights.
 // uint8 work is done in float32 (Math.fround) and rounded half-to-even, as OpenCV's cvRound does.
 
+import { f32s, f64s, i32s, scratchArray, type ScratchArray } from '../scratch';
+
 export type PixelArray = Uint8Array | Float64Array;
 
 const f32 = Math.fround;
 
-// Scratch arrays reused across calls. MTCNN resizes ~1,500 small patches per photo, and in a browser worker each
-// fresh typed array (allocation, zeroing, GC bookkeeping) cost more than the resize itself. Grow-only, one per
-// slot; views come zeroed. Safe because every function here is synchronous (never re-entered mid-use).
-// Arrays over POOL_MAX_LENGTH are not kept (a huge patch must not pin hundreds of MB).
+// Scratch arrays (../scratch.ts) for the tables, rows and patches: MTCNN resizes ~1,500 small patches per photo.
+// Arrays over this length are not kept (a huge patch must not pin hundreds of MB).
 const POOL_MAX_LENGTH = 1 << 21;
-type PooledArray = Float64Array | Float32Array | Int32Array;
-const pools = new Map<string, PooledArray>();
-
-function scratch<T extends PooledArray>(slot: string, make: (n: number) => T, n: number): T {
-  if (n > POOL_MAX_LENGTH) return make(n);
-  let array = pools.get(slot) as T | undefined;
-  if (!array || array.length < n) {
-    array = make(Math.min(POOL_MAX_LENGTH, Math.max(n, (array?.length ?? 0) * 2)));
-    pools.set(slot, array);
-  }
-  const view = array.subarray(0, n) as T;
-  view.fill(0);
-  return view;
-}
-const f64s = (n: number) => new Float64Array(n);
-const f32s = (n: number) => new Float32Array(n);
-const i32s = (n: number) => new Int32Array(n);
+const scratch = <T extends ScratchArray>(slot: string, make: (n: number) => T, length: number): T =>
+  scratchArray(`resize.${slot}`, make, length, POOL_MAX_LENGTH);
 
 /** cvRound + saturate_cast<uchar>: round half to even, clamp to [0, 255]. */
 export function saturateU8(value: number): number {

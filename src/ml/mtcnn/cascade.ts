@@ -1,10 +1,11 @@
 // The three-stage MTCNN cascade of ipazc mtcnn 0.0.9 (see ../shared/fixtures/mtcnn-reference/README.md).
 // Image resampling and box arithmetic run in JS float64 exactly as numpy/OpenCV do; only the nets run
-// on the tfjs backend. Each P-Net level is read back once (probability + regression), and R-/O-Net
-// see all their patches in one batch.
+// on the tfjs backend. Each P-Net level is read back once (probability + regression), and so is each of
+// R-/O-Net's outputs over all their batches of patches.
 import * as tf from '@tensorflow/tfjs-core';
 import type { RgbImage } from '../types';
 import { resizeArea, resizeAreaPadded } from '../image/resize-area';
+import { f32s, scratchArray } from '../scratch';
 import { bbreg, type Candidate, fix, generateCandidates, nms, padBox, type PatchWindow, rerec, scalePyramid } from './boxes';
 import { runOnet, runPnet, runRnet, type WeightMap } from './nets';
 
@@ -46,27 +47,15 @@ export interface PnetLevelStats {
 
 const normalize = (v: number) => (v - 127.5) * 0.0078125;
 
-// Net inputs are written into buffers kept across calls: a 1 MP photo's P-Net levels and R-/O-Net patches were ~20 MB
-// of fresh typed arrays per photo, and every fresh page cost ~4 ms per MB on the bench machine (Firecracker VM).
-// A buffer is free again once the net call given its tensor has returned: tfjs-wasm copies the values when the
-// tensor is made, WebGL uploads them at their first use inside that call, and the CPU backend reads them only there.
-// Larger inputs (a small minFaceSize on a big photo) get a fresh array rather than pin one.
+// Net inputs are written into scratch buffers (../scratch.ts): a 1 MP photo's P-Net levels and R-/O-Net patches were
+// ~20 MB of fresh typed arrays per photo. A buffer is free again once the net call given its tensor has returned:
+// tfjs-wasm copies the values when the tensor is made, WebGL uploads them at their first use inside that call, and
+// the CPU backend reads them only there. Larger inputs (a small minFaceSize on a big photo) get a fresh array.
 const INPUT_POOL_MAX_LENGTH = 8 << 20;
-const inputPool = new Map<string, Float32Array>();
-
-function inputBuffer(slot: string, length: number): Float32Array {
-  if (length > INPUT_POOL_MAX_LENGTH) return new Float32Array(length);
-  let buffer = inputPool.get(slot);
-  if (!buffer || buffer.length < length) {
-    buffer = new Float32Array(length);
-    inputPool.set(slot, buffer);
-  }
-  return buffer.subarray(0, length);
-}
+const inputBuffer = (slot: string, length: number) => scratchArray(`mtcnn.${slot}`, f32s, length, INPUT_POOL_MAX_LENGTH);
 
 /** The image as P-Net wants it: normalised and transposed to [W, H, 3], in the pooled P-Net input buffer. */
 function transposedInput(pixels: Uint8Array, width: number, height: number): Float32Array {
-  // every element is written below, so the reused buffer needs no clearing
   const out = inputBuffer('pnet', width * height * 3);
   // In 32 x 32 tiles, writing each output column in order: a plain row-by-row transpose misses the cache on
   // every write of the larger pyramid levels.
