@@ -11,6 +11,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser } from 'playwright-core';
 import { CHROMIUM_FLAGS } from '../chromium-flags';
+import { readOptions } from '../cli';
 import type { BenchBackend, ConvProbe, DetectReport, EmbedReport, ImageReport, InitReport, MemoryReport, MtcnnProfile } from '../../bench/protocol';
 import { benchApp, profileApp, type AppProfile, type AppReport } from './app-bench';
 import { BenchPage, type WorkerKind } from './page';
@@ -22,33 +23,45 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
 const sharedDir = path.resolve(root, process.env.SHARED_DIR ?? '../shared');
 const chromiumPath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
-const args = process.argv.slice(2);
-const flag = (name: string) => args.includes(name);
-const value = (name: string) => {
-  const i = args.indexOf(name);
-  return i >= 0 ? args[i + 1] : undefined;
-};
-const quick = flag('--quick');
+const USAGE = `npm run bench [-- --quick] [--json FILE] [--no-build] [--skip-app | --only-app] [--skip-peer] [--webgl-embed]
+                  [--threads-ab N] [--subset N] [--reps N] [--peer-reps N] [--no-full-parity] [--profile | --no-profile]`;
+const args = readOptions(USAGE, {
+  quick: { type: 'boolean' },
+  json: { type: 'string' },
+  'no-build': { type: 'boolean' },
+  'skip-app': { type: 'boolean' },
+  'skip-peer': { type: 'boolean' },
+  'webgl-embed': { type: 'boolean' },
+  'threads-ab': { type: 'string' },
+  'only-app': { type: 'boolean' },
+  subset: { type: 'string' },
+  reps: { type: 'string' },
+  'peer-reps': { type: 'string' },
+  'no-full-parity': { type: 'boolean' },
+  profile: { type: 'boolean' },
+  'no-profile': { type: 'boolean' },
+});
+const quick = args.quick === true;
 const options = {
   quick,
-  json: value('--json'),
-  build: !flag('--no-build'),
-  app: !flag('--skip-app'),
-  peer: !flag('--skip-peer'),
+  json: args.json,
+  build: !args['no-build'],
+  app: !args['skip-app'],
+  peer: !args['skip-peer'],
   /** embedders on SwiftShader WebGL too (slow: every shader compiles on the CPU) */
-  webglEmbed: flag('--webgl-embed'),
+  webglEmbed: args['webgl-embed'] === true,
   /** alternate WASM with and without threads, same photo and model, to see whether threads pay here */
-  threadsAB: Number(value('--threads-ab') ?? (quick ? 0 : 2)),
+  threadsAB: Number(args['threads-ab'] ?? (quick ? 0 : 2)),
   /** only the real-app part (no bench page) */
-  onlyApp: flag('--only-app'),
+  onlyApp: args['only-app'] === true,
   /** head-to-head photos (face-api.js is slow on this machine, so a fixed subset) */
-  subset: Number(value('--subset') ?? (quick ? 3 : 8)),
-  reps: Number(value('--reps') ?? (quick ? 2 : 3)),
-  peerReps: Number(value('--peer-reps') ?? 2),
+  subset: Number(args.subset ?? (quick ? 3 : 8)),
+  reps: Number(args.reps ?? (quick ? 2 : 3)),
+  peerReps: Number(args['peer-reps'] ?? 2),
   /** every reference photo once on WASM for parity (and per-photo time) */
-  fullParity: !quick && !flag('--no-full-parity'),
+  fullParity: !quick && !args['no-full-parity'],
   /** main-thread CPU profile of the app (an unminified build), after the timed runs */
-  profile: flag('--profile') || (!quick && !flag('--no-profile')),
+  profile: args.profile === true || (!quick && !args['no-profile']),
 };
 
 const started = Date.now();
@@ -175,7 +188,7 @@ async function main(): Promise<void> {
   const subset = headToHeadSubset(options.subset);
   const report: BenchReport = {
     generated: new Date().toISOString(),
-    command: `npm run bench${args.length ? ' -- ' + args.join(' ') : ''}`,
+    command: `npm run bench${process.argv.length > 2 ? ' -- ' + process.argv.slice(2).join(' ') : ''}`,
     quick,
     machine: { cpus: os.cpus().length, loadBefore, chromium: browser.version(), crossOriginIsolated: false, hardwareConcurrency: 0 },
     subset: subset.map((r) => r.image),

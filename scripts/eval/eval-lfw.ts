@@ -15,7 +15,7 @@ import { cosineDistance, euclideanDistance } from '../../src/ml/similarity';
 import type { CropRule, FaceDetection, RgbImage, SimilarityMetric } from '../../src/ml/types';
 import meanDescriptor from '../../src/ml/embedders/vggface2-mobilenet/mean-descriptor.json';
 import { fallbackDetection, lfwFoldScores, nearestToCentre, rocSummary, type ScoredPair } from './lfw-metrics';
-import { readOptions } from './cli';
+import { readOptions } from '../cli';
 
 interface Pair {
   a: string;

@@ -6,7 +6,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { createMtcnn } from '../../src/ml/mtcnn';
 import type { FaceDetection } from '../../src/ml/types';
 import { loadSharedImage, readModelAsset, sharedPath, useBackend } from '../../test/support/node-ml';
-import { readOptions } from './cli';
+import { readOptions } from '../cli';
 
 type Box = [number, number, number, number];
 interface RefFace {

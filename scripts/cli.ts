@@ -1,4 +1,4 @@
-// Command-line options for the eval scripts: Node's util.parseArgs, strict (an unknown flag or a stray word is
+// Command-line options for the eval scripts and the bench: Node's util.parseArgs, strict (an unknown flag or a stray word is
 // an error, not a silently ignored setting), plus --help. Defaults stay with the scripts that use them.
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 
