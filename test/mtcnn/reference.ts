@@ -1,5 +1,6 @@
 // The ipazc reference outputs (../shared/fixtures/mtcnn-reference) and how tests compare against them.
 import fs from 'node:fs';
+import { expect } from 'vitest';
 import type { FaceDetection } from '../../src/ml/types';
 import { sharedPath } from '../support/node-ml';
 
@@ -56,4 +57,17 @@ export function maxPixelDifference(a: FaceDetection, b: FaceDetection): number {
     worst = Math.max(worst, Math.abs(a.keypoints[k][0] - b.keypoints[k][0]), Math.abs(a.keypoints[k][1] - b.keypoints[k][1]));
   }
   return worst;
+}
+
+/**
+ * ipazc's answer on a stable reference image (float32 and float64 runs agree): the same faces, boxes and keypoints
+ * to the pixel, allowing 1 px where float32 summation order could flip a truncation, and 1e-4 on confidences.
+ */
+export function expectReferenceFaces(faces: FaceDetection[], reference: FaceDetection[]): void {
+  expect(faces).toHaveLength(reference.length);
+  for (const { ref: want, found, iou } of pairWithReference(faces, reference)) {
+    expect(iou).toBeGreaterThan(0.95);
+    expect(maxPixelDifference(found!, want)).toBeLessThanOrEqual(1);
+    expect(Math.abs(found!.confidence - want.confidence)).toBeLessThan(1e-4);
+  }
 }
