@@ -2,8 +2,10 @@ import { defineConfig } from '@playwright/test';
 import { CHROMIUM_FLAGS } from './scripts/chromium-flags';
 
 // E2E runs the production build (vite preview) in Debian's Chromium; no Playwright browser download.
-// E2E_PORT lets two people in one checkout run the suite side by side.
+// E2E_PORT and E2E_DIST (a build made with `vite build --outDir DIR`) let two people in one checkout run
+// the suite side by side without one build overwriting the other's.
 const port = Number(process.env.E2E_PORT ?? 4173);
+const dist = process.env.E2E_DIST;
 const chromium = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
 export default defineConfig({
@@ -27,7 +29,7 @@ export default defineConfig({
     },
   },
   webServer: {
-    command: port === 4173 ? 'npm run preview' : `npx vite preview --port ${port} --strictPort`,
+    command: port === 4173 && !dist ? 'npm run preview' : `npx vite preview --port ${port} --strictPort${dist ? ` --outDir ${dist}` : ''}`,
     url: `http://localhost:${port}`,
     reuseExistingServer: false,
     timeout: 60_000,

@@ -1,7 +1,7 @@
 // What the UI does: decode photos, hand them to the worker, fold results into the store.
 // file -> (display: <img>; analysis: worker, which decodes it) -> results -> store -> overlay.
 import type { EmbedderId, EmbedderInfo, MatchMode } from '../ml/types';
-import { isCancelled, type BackendPreference, type PhotoSlot, type PhotoSource } from '../worker/protocol';
+import { BACKEND_PREFERENCES, isCancelled, type BackendPreference, type PhotoSlot, type PhotoSource } from '../worker/protocol';
 import { SLOTS, emptyPhoto, pushAlert, updatePhoto, useStore, type PhotoDisplay, type UiFace } from './store';
 import { WorkerClient, userMessage } from './worker-client';
 
@@ -18,7 +18,7 @@ function requireClient(): WorkerClient {
 }
 
 const isPreference = (value: string | null): value is BackendPreference =>
-  value === 'auto' || value === 'wasm' || value === 'webgl';
+  (BACKEND_PREFERENCES as readonly (string | null)[]).includes(value);
 
 /** ?backend= wins (links, tests), then the choice saved in settings, then auto. */
 function backendPreference(): { preference: BackendPreference; source: 'default' | 'settings' | 'url' } {

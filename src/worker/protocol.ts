@@ -5,6 +5,8 @@ import type { AnalyzedFace, EmbedderId, EmbedderInfo, SimilarityMetric } from '.
 export type PhotoSlot = 'A' | 'B';
 export type BackendName = 'webgl' | 'wasm';
 export type BackendPreference = 'auto' | BackendName;
+/** Every preference the settings and `?backend=` accept. */
+export const BACKEND_PREFERENCES: readonly BackendPreference[] = ['auto', 'wasm', 'webgl'];
 
 /** What WebGL2 in a worker reports; null when there is none. Probing SwiftShader takes seconds, so the UI caches it. */
 export interface WebglProbe {
