@@ -9,8 +9,48 @@ const EMBEDDER_CHOICE_KEY = 'facematch.embedder';
 const BACKEND_CHOICE_KEY = 'facematch.backend';
 
 let client: WorkerClient | null = null;
-/** Settles when the chosen embedder is loaded; analyses wait on it. */
-let modelsLoaded: Promise<void> = new Promise(() => undefined);
+
+/**
+ * The latest model load (start-up, an embedder or backend switch); null until start-up begins its first one.
+ * Analyses never hold on to one of these promises: they wait through whenModelsReady(), which follows the
+ * variable as it is replaced. (Awaiting a promise that a later assignment replaced is how start-up hung: a
+ * photo given before the first load waited forever on a placeholder.)
+ */
+let modelsLoading: Promise<void> | null = null;
+/** Wakes the analyses that arrive before start-up has begun its first load; rejects if start-up fails first. */
+let startupBegan = deferred();
+
+function deferred(): { promise: Promise<void>; resolve(): void; reject(error: unknown): void } {
+  let resolve!: () => void;
+  let reject!: (error: unknown) => void;
+  const promise = new Promise<void>((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
+  promise.catch(() => undefined); // observed by whoever waits
+  return { promise, resolve, reject };
+}
+
+/**
+ * Resolves once the models of the latest load are ready, however often a load is replaced meanwhile; rejects with
+ * the reason when the latest load failed (or start-up failed before it could load anything).
+ */
+export async function whenModelsReady(): Promise<void> {
+  for (;;) {
+    const loading = modelsLoading;
+    if (!loading) {
+      await startupBegan.promise;
+      continue;
+    }
+    try {
+      await loading;
+    } catch (error) {
+      if (loading === modelsLoading) throw error;
+      continue; // a newer load replaced the failed one: wait for that
+    }
+    if (loading === modelsLoading) return;
+  }
+}
 
 function requireClient(): WorkerClient {
   if (!client) throw new Error('startApp() has not run');
@@ -47,6 +87,7 @@ export async function startApp(): Promise<void> {
   if (client) return;
   const { preference, source } = backendPreference();
   useStore.setState({ backendPreference: preference, backendPreferenceSource: source });
+  startWatchdog();
   client = new WorkerClient(preference, {
     onBackend: (backend) => useStore.setState({ backend }),
     onProgress: (progress) => useStore.setState({ progress: progress.phase === 'ready' ? null : progress }),
@@ -60,23 +101,38 @@ export async function startApp(): Promise<void> {
     void refreshStoredWeights();
     await switchEmbedder(rememberedEmbedder(embedders).id);
   } catch (error) {
-    pushAlert(`The face models could not start: ${userMessage(error)}`);
+    const message = `The face models could not start: ${userMessage(error)}`;
+    // photos given before the first load began get this same message instead of waiting forever
+    startupBegan.reject(new Error(message));
+    pushAlert(message);
   }
 }
 
-async function loadEmbedder(load: () => Promise<EmbedderInfo>): Promise<EmbedderInfo> {
+/** Identifies the latest load, so an older one that finishes late does not overwrite the store. */
+let latestLoad: object | null = null;
+
+/** Runs a model load as the one analyses wait for; a newer load supersedes it, including its store update. */
+function loadEmbedder(load: () => Promise<EmbedderInfo>): Promise<EmbedderInfo> {
   useStore.setState({ modelsReady: false });
-  const loading = load();
-  modelsLoaded = loading.then(() => undefined);
-  modelsLoaded.catch(() => undefined);
-  const info = await loading;
-  try {
-    localStorage.setItem(EMBEDDER_CHOICE_KEY, info.id);
-  } catch {
-    // not remembered; harmless
-  }
-  useStore.setState({ embedder: info, threshold: info.defaultThreshold, modelsReady: true, progress: null });
-  return info;
+  const token = {};
+  latestLoad = token;
+  // the store is updated before whenModelsReady() lets anyone through, so waiters see the new embedder
+  const run = (async () => {
+    const info = await load();
+    if (latestLoad !== token) return info;
+    try {
+      localStorage.setItem(EMBEDDER_CHOICE_KEY, info.id);
+    } catch {
+      // not remembered; harmless
+    }
+    useStore.setState({ embedder: info, threshold: info.defaultThreshold, modelsReady: true, progress: null });
+    return info;
+  })();
+  const settled = run.then(() => undefined);
+  settled.catch(() => undefined); // observed through whenModelsReady
+  modelsLoading = settled;
+  startupBegan.resolve();
+  return run;
 }
 
 async function switchEmbedder(id: EmbedderId): Promise<void> {
@@ -88,7 +144,7 @@ export async function chooseEmbedder(id: EmbedderId): Promise<void> {
   if (useStore.getState().embedder?.id === id && useStore.getState().modelsReady) return;
   try {
     await switchEmbedder(id);
-    for (const slot of SLOTS) if (useStore.getState().photos[slot].blob) void reanalyze(slot);
+    rerunFinishedPhotos();
   } catch (error) {
     useStore.setState({ progress: null });
     pushAlert(`Could not load that face model: ${userMessage(error)}`);
@@ -102,7 +158,7 @@ export async function importResnet50(file: File): Promise<void> {
     const info = await loadEmbedder(() => c.importResnet50(bytes));
     useStore.setState({ embedders: await c.listEmbedders(), embedder: info });
     void refreshStoredWeights();
-    for (const slot of SLOTS) if (useStore.getState().photos[slot].blob) void reanalyze(slot);
+    rerunFinishedPhotos();
   } catch (error) {
     useStore.setState({ progress: null });
     pushAlert(`Could not use “${file.name}”: ${userMessage(error)}`);
@@ -135,7 +191,7 @@ export async function chooseBackend(preference: BackendPreference): Promise<void
       await c.setBackend(preference);
       return c.loadModels(current ?? (await c.listEmbedders())[0].id);
     });
-    for (const slot of SLOTS) if (useStore.getState().photos[slot].blob) void reanalyze(slot);
+    rerunFinishedPhotos();
   } catch (error) {
     useStore.setState({ progress: null });
     pushAlert(`Could not switch the compute backend: ${userMessage(error)}`);
@@ -213,23 +269,67 @@ export async function setPhoto(slot: PhotoSlot, blob: Blob, name: string): Promi
   await runAnalysis(slot, requestId, displayed);
 }
 
+/**
+ * After a model change: photos already analysed run again on the new model. Photos still in flight need nothing:
+ * runAnalysis discards a result from a model that was replaced meanwhile and runs again by itself.
+ */
+function rerunFinishedPhotos(): void {
+  for (const slot of SLOTS) {
+    const photo = useStore.getState().photos[slot];
+    if (photo.blob && photo.display && (photo.status === 'done' || photo.status === 'error')) void reanalyze(slot);
+  }
+}
+
 /** Re-runs a slot's photo (after an embedder change) without touching its display. */
 async function reanalyze(slot: PhotoSlot): Promise<void> {
-  const photo = useStore.getState().photos[slot];
-  if (!photo.display) return;
   const requestId = nextRequestId(slot);
   updatePhoto(slot, { requestId, faces: [], embedder: null, error: null });
   clearDerived();
   await runAnalysis(slot, requestId);
 }
 
+/** How long an analysis may go without finishing before the panel says so and offers a retry (a safety net). */
+const STALL_AFTER_MS = 60_000;
+function stallAfterMs(): number {
+  // e2e hook: the start-up tests shorten it to see the notice without waiting a minute
+  return (globalThis as { facematchStallAfterMs?: number }).facematchStallAfterMs ?? STALL_AFTER_MS;
+}
+
+let watchdog: ReturnType<typeof setInterval> | null = null;
+
+/** Marks photos whose analysis has run (with the models ready) for longer than stallAfterMs() as stalled. */
+function startWatchdog(): void {
+  watchdog ??= setInterval(() => {
+    const now = performance.now();
+    for (const slot of SLOTS) {
+      const photo = useStore.getState().photos[slot];
+      if (photo.status === 'analyzing' && !photo.stalled && photo.analysisStartedAt !== null && now - photo.analysisStartedAt > stallAfterMs()) {
+        updatePhoto(slot, { stalled: true });
+      }
+    }
+  }, 1000);
+}
+
+/**
+ * The stalled notice's retry: a fresh worker (a stuck one may never answer again), on which the analyses in flight
+ * run again by themselves; the photos and everything already found stay.
+ */
+export async function retryStalledAnalysis(): Promise<void> {
+  for (const slot of SLOTS) {
+    if (useStore.getState().photos[slot].status === 'analyzing') updatePhoto(slot, { stalled: false, analysisStartedAt: performance.now() });
+  }
+  try {
+    await requireClient().restartWorker();
+  } catch (error) {
+    pushAlert(`The analysis worker could not be restarted: ${userMessage(error)}`);
+  }
+}
+
 /** `displayed` settles false when the photo turned out not to be an image (that message wins) or was replaced. */
 async function runAnalysis(slot: PhotoSlot, requestId: number, displayed: Promise<boolean> = Promise.resolve(true)): Promise<void> {
   const isCurrent = () => isCurrentRequest(slot, requestId);
-  updatePhoto(slot, { status: 'analyzing' });
+  updatePhoto(slot, { status: 'analyzing', stalled: false, analysisStartedAt: null });
   try {
-    await modelsLoaded;
-    if (!isCurrent()) return;
     // The worker decodes the file itself, off this thread: sending a bitmap copy cost the main thread a
     // 10-20 ms serialisation per photo.
     const makeSource = async (): Promise<PhotoSource> => {
@@ -237,28 +337,40 @@ async function runAnalysis(slot: PhotoSlot, requestId: number, displayed: Promis
       if (!blob || !isCurrent()) throw new Error('photo was replaced');
       return { kind: 'bytes', bytes: await blob.arrayBuffer() };
     };
-    const started = performance.now();
-    const result = await requireClient().analyze(slot, requestId, makeSource);
-    if (isCancelled(result) || !(await displayed) || !isCurrent()) return;
-    const faces: UiFace[] = result.faces.map((f) => ({
-      box: f.detection.box,
-      keypoints: f.detection.keypoints,
-      confidence: f.detection.confidence,
-      crop: f.crop,
-      cropUrl: URL.createObjectURL(f.cropPng),
-      embedding: f.embedding,
-    }));
-    updatePhoto(slot, {
-      status: 'done',
-      faces,
-      embedder: result.embedder,
-      timings: { total: performance.now() - started, ...result.millis },
-    });
-    await updateMatrix();
+    for (;;) {
+      await whenModelsReady();
+      if (!isCurrent()) return;
+      const started = performance.now();
+      updatePhoto(slot, { analysisStartedAt: started });
+      const result = await requireClient().analyze(slot, requestId, makeSource);
+      if (isCancelled(result) || !(await displayed) || !isCurrent()) return;
+      // a model change may have begun while this photo was analysed: its result counts only for the model in use
+      await whenModelsReady();
+      if (!isCurrent()) return;
+      if (result.embedder !== useStore.getState().embedder?.id) continue;
+      const faces: UiFace[] = result.faces.map((f) => ({
+        box: f.detection.box,
+        keypoints: f.detection.keypoints,
+        confidence: f.detection.confidence,
+        crop: f.crop,
+        cropUrl: URL.createObjectURL(f.cropPng),
+        embedding: f.embedding,
+      }));
+      updatePhoto(slot, {
+        status: 'done',
+        faces,
+        embedder: result.embedder,
+        stalled: false,
+        analysisStartedAt: null,
+        timings: { total: performance.now() - started, ...result.millis },
+      });
+      await updateMatrix();
+      return;
+    }
   } catch (error) {
     if (!(await displayed) || !isCurrent()) return;
     const message = userMessage(error);
-    updatePhoto(slot, { status: 'error', error: message });
+    updatePhoto(slot, { status: 'error', error: message, stalled: false, analysisStartedAt: null });
     pushAlert(`Photo ${slot} could not be analysed: ${message}`);
   }
 }

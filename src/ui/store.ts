@@ -41,6 +41,10 @@ export interface PhotoState {
   /** the embedder that produced faces[].embedding */
   embedder: EmbedderId | null;
   error: string | null;
+  /** when the analysis went to the worker (models ready); null while waiting for them or when not analysing */
+  analysisStartedAt: number | null;
+  /** the watchdog found no result long after analysisStartedAt: the panel says so and offers a retry */
+  stalled: boolean;
   /** wall time of the last analysis and the worker's split of it */
   timings: { total: number; decode: number; detect: number; embed: number } | null;
 }
@@ -87,6 +91,8 @@ export const emptyPhoto = (requestId = 0): PhotoState => ({
   faces: [],
   embedder: null,
   error: null,
+  analysisStartedAt: null,
+  stalled: false,
   timings: null,
 });
 

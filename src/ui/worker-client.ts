@@ -205,6 +205,12 @@ export class WorkerClient {
     return this.ready;
   }
 
+  /** Replaces a worker that stopped answering (the stall watchdog's retry); calls in flight run again on the new one. */
+  restartWorker(): Promise<void> {
+    this.restarting ??= this.replaceWorker(this.preference);
+    return this.restarting;
+  }
+
   storedResnet50Bytes(): Promise<number | null> {
     return this.run((api) => api.storedResnet50Bytes());
   }

@@ -1,6 +1,6 @@
 import { useDeferredValue, useId, useRef, useState } from 'react';
 import type { PhotoSlot } from '../../worker/protocol';
-import { removePhoto, setPhoto, setPhotoFromUrl } from '../actions';
+import { removePhoto, retryStalledAnalysis, setPhoto, setPhotoFromUrl } from '../actions';
 import type { FaceColors } from '../colors';
 import { pushAlert, useStore } from '../store';
 import { CropStrip } from './CropStrip';
@@ -165,6 +165,15 @@ export function PhotoPanel({ slot, colors }: { slot: PhotoSlot; colors: FaceColo
           </span>
         )}
       </p>
+
+      {photo.status === 'analyzing' && photo.stalled && (
+        <div className="stall-notice">
+          <span>This is taking much longer than it should; the analysis may be stuck.</span>
+          <button type="button" className="button small" onClick={() => void retryStalledAnalysis()}>
+            Retry<span className="visually-hidden"> the analysis of photo {slot}</span>
+          </button>
+        </div>
+      )}
 
       <CropStrip slot={slot} faces={deferredFaces} colors={colors[slot]} />
 
