@@ -1,6 +1,10 @@
 import { defineConfig, type Plugin } from 'vite';
 import react from '@vitejs/plugin-react';
 import { VitePWA } from 'vite-plugin-pwa';
+import packageJson from './package.json' with { type: 'json' };
+
+/** Shown in the footer; FACEMATCH_VERSION lets the update e2e build a second, different version. */
+const appVersion = process.env.FACEMATCH_VERSION ?? packageJson.version;
 
 // Threaded WASM needs SharedArrayBuffer, which the browser only grants to cross-origin isolated pages.
 const crossOriginIsolation = {
@@ -57,6 +61,7 @@ function cspMeta(): Plugin {
 
 export default defineConfig({
   base: '/',
+  define: { __APP_VERSION__: JSON.stringify(appVersion) },
   plugins: [
     react(),
     cspMeta(),

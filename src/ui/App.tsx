@@ -3,6 +3,7 @@ import { faceColors } from './colors';
 import { Controls } from './components/Controls';
 import { DistanceMatrix } from './components/DistanceMatrix';
 import { EmbedderChooser } from './components/EmbedderChooser';
+import { CANVAS_MATRIX_CELLS, MatrixCanvas } from './components/MatrixCanvas';
 import { MatchList } from './components/MatchList';
 import { OfflineStatus } from './components/OfflineStatus';
 import { PhotoPanel } from './components/PhotoPanel';
@@ -32,7 +33,8 @@ function DeferredMatrix(props: ComponentProps<typeof DistanceMatrix>) {
   const threshold = useDeferredValue(props.threshold);
   const scaleMax = useDeferredValue(props.scaleMax);
   // (all six switch to new values in the same background render, so they always belong together)
-  return <DistanceMatrix matrix={matrix} facesA={facesA} facesB={facesB} pairs={pairs} threshold={threshold} scaleMax={scaleMax} />;
+  const Heatmap = facesA.length * facesB.length > CANVAS_MATRIX_CELLS ? MatrixCanvas : DistanceMatrix;
+  return <Heatmap matrix={matrix} facesA={facesA} facesB={facesB} pairs={pairs} threshold={threshold} scaleMax={scaleMax} />;
 }
 
 function Results() {
@@ -116,6 +118,7 @@ export function App() {
         <p className="muted">
           Faces are found with MTCNN and compared with {embedderLabel ?? 'face'} embeddings, in a Web Worker on this device.
         </p>
+        <p className="muted app-version">facematch {__APP_VERSION__}</p>
       </footer>
     </div>
   );

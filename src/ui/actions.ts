@@ -2,6 +2,7 @@
 // file -> (display: <img>; analysis: worker, which decodes it) -> results -> store -> overlay.
 import type { EmbedderId, EmbedderInfo, MatchMode } from '../ml/types';
 import { BACKEND_PREFERENCES, isCancelled, type BackendPreference, type PhotoSlot, type PhotoSource } from '../worker/protocol';
+import { SNIFF_BYTES, sniffFormat, undecodableMessage, type SniffedFormat } from './file-format';
 import { SLOTS, emptyPhoto, pushAlert, updatePhoto, useStore, type PhotoDisplay, type UiFace } from './store';
 import { WorkerClient, userMessage } from './worker-client';
 
@@ -240,6 +241,14 @@ async function openForDisplay(blob: Blob): Promise<PhotoDisplay> {
   return { url: URL.createObjectURL(blob), width, height };
 }
 
+async function sniffBlob(blob: Blob): Promise<SniffedFormat> {
+  try {
+    return sniffFormat(new Uint8Array(await blob.slice(0, SNIFF_BYTES).arrayBuffer()));
+  } catch {
+    return null;
+  }
+}
+
 /** Puts a new photo into a slot: the slot's old work is cancelled, the other slot is untouched. */
 export async function setPhoto(slot: PhotoSlot, blob: Blob, name: string): Promise<void> {
   const requestId = nextRequestId(slot);
@@ -257,10 +266,11 @@ export async function setPhoto(slot: PhotoSlot, blob: Blob, name: string): Promi
       updatePhoto(slot, { display });
       return true;
     },
-    () => {
+    async () => {
       if (!isCurrent()) return false;
       client?.cancel(slot, requestId);
-      const message = `“${name}” is not an image this browser can open (try a JPEG, PNG or WebP photo).`;
+      const message = undecodableMessage(name, await sniffBlob(blob));
+      if (!isCurrent()) return false;
       updatePhoto(slot, { status: 'error', error: message, blob: null });
       pushAlert(`Photo ${slot}: ${message}`);
       return false;

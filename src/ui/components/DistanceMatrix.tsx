@@ -13,7 +13,7 @@ interface Props {
 }
 
 /** Close faces are dark and saturated, distant ones fade out; the threshold is where the hue turns. */
-function cellColor(distance: number, under: boolean, scaleMax: number): string {
+export function cellColor(distance: number, under: boolean, scaleMax: number): string {
   const t = Math.min(1, Math.max(0, distance / Math.max(scaleMax, 1e-6)));
   const hue = under ? 150 : 215;
   const lightness = 30 + 55 * t;
