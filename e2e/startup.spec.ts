@@ -176,3 +176,33 @@ test('a worker crash while a photo is queued behind another: both finish on a fr
   await expectCastMatched(page, 5, 3);
   expect(problems).toEqual([]);
 });
+
+test('the backend switched while both photos are being analysed: a fresh worker finishes both', async ({ page }) => {
+  const problems = recordErrors(page);
+  const workers: string[] = [];
+  page.on('worker', (w) => workers.push(w.url()));
+  await page.goto('/');
+  await waitForModels(page);
+  await choosePhoto(page, 'A', bbtPhoto(5));
+  await choosePhoto(page, 'B', bbtPhoto(3));
+  await expect(panelStatus(page, 'A')).toHaveText(/Finding faces|Opening/);
+  await page.getByText('Settings', { exact: true }).click();
+  await page.getByRole('region', { name: 'Settings' }).getByRole('combobox', { name: 'Compute backend' }).selectOption('wasm');
+  await expectCastMatched(page, 5, 3);
+  expect(workers.filter((url) => /facematch\.worker/.test(url)).length).toBe(2);
+  expect(problems).toEqual([]);
+});
+
+test('offline, served by the service worker: both photos given at load finish', async ({ page, context }) => {
+  const problems = recordErrors(page);
+  await page.goto('/');
+  await waitForModels(page);
+  await expect(page.getByRole('status', { name: 'Offline readiness' })).toHaveText('Ready for offline use', { timeout: 120_000 });
+  await context.setOffline(true);
+  await page.reload({ waitUntil: 'commit' });
+  await choosePhoto(page, 'A', bbtPhoto(5));
+  await choosePhoto(page, 'B', bbtPhoto(3));
+  await expectCastMatched(page, 5, 3);
+  expect(await page.evaluate(() => navigator.serviceWorker.controller !== null)).toBe(true);
+  expect(problems).toEqual([]);
+});

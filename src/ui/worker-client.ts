@@ -173,9 +173,14 @@ export class WorkerClient {
   private async run<T>(step: (api: Comlink.Remote<FacematchWorkerApi>) => Promise<T>, retries = 1): Promise<T> {
     for (let attempt = 0; ; attempt++) {
       if (this.restarting) await this.restarting;
-      await this.ready;
-      const { api, crashed } = this.instance;
       try {
+        // inside the try: a worker that dies or is replaced while starting is retried like one that dies mid-step
+        await this.ready;
+        if (this.restarting) {
+          attempt--; // replaced meanwhile: wait for the new worker and its models
+          continue;
+        }
+        const { api, crashed } = this.instance;
         return await Promise.race([step(api), crashed]);
       } catch (error) {
         if (error instanceof WorkerReplaced) {
