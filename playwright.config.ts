@@ -1,5 +1,5 @@
 import { defineConfig } from '@playwright/test';
-import { CHROMIUM_FLAGS } from './scripts/chromium-flags';
+import { CHROMIUM_FLAGS, WEBGPU_SWIFTSHADER_FLAGS } from './scripts/chromium-flags';
 
 // E2E runs the production build (vite preview) in Debian's Chromium; no Playwright browser download.
 // E2E_PORT and E2E_DIST (a build made with `vite build --outDir DIR`) let two people in one checkout run
@@ -23,11 +23,21 @@ export default defineConfig({
     viewport: { width: 1360, height: 900 },
     acceptDownloads: true,
     trace: 'retain-on-failure',
-    launchOptions: {
-      executablePath: chromium,
-      args: [...CHROMIUM_FLAGS],
-    },
   },
+  // The WebGPU specs get a browser with a (SwiftShader) WebGPU adapter; every other spec keeps today's browser,
+  // which has none, so their automatic choice is tested as most machines without a GPU see it.
+  projects: [
+    {
+      name: 'chromium',
+      testIgnore: /webgpu.*\.spec\.ts$/,
+      use: { launchOptions: { executablePath: chromium, args: [...CHROMIUM_FLAGS] } },
+    },
+    {
+      name: 'webgpu-swiftshader',
+      testMatch: /webgpu.*\.spec\.ts$/,
+      use: { launchOptions: { executablePath: chromium, args: [...CHROMIUM_FLAGS, ...WEBGPU_SWIFTSHADER_FLAGS] } },
+    },
+  ],
   webServer: {
     command: port === 4173 && !dist ? 'npm run preview' : `npx vite preview --port ${port} --strictPort${dist ? ` --outDir ${dist}` : ''}`,
     url: `http://localhost:${port}`,

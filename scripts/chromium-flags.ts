@@ -10,3 +10,10 @@ export const CHROMIUM_FLAGS: readonly string[] = [
   '--disable-sync',
   '--no-first-run',
 ];
+
+/**
+ * WebGPU on SwiftShader (Vulkan on the CPU), for the WebGPU specs and the bench only: Chromium 156 headless on
+ * Debian gives workers a WebGPU adapter with these (vendor "google", architecture "swiftshader", a fallback
+ * adapter) and none without. '--enable-features=Vulkan' made no difference there, so it is not passed.
+ */
+export const WEBGPU_SWIFTSHADER_FLAGS: readonly string[] = ['--enable-unsafe-webgpu', '--use-webgpu-adapter=swiftshader'];

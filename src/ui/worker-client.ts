@@ -1,11 +1,14 @@
 // The UI's handle on the ML worker. It restarts the worker when it crashes (an uncaught error, or a GPU
-// failure on WebGL), falls back to WASM, reloads the models and re-runs the step that was interrupted.
+// failure: a lost WebGPU device or WebGL context), falls back to the next backend in the order (WebGPU ->
+// hardware WebGL -> WASM), reloads the models and re-runs the step that was interrupted.
 // Only types come from the worker side: this file must not pull tfjs into the UI bundle.
 import * as Comlink from 'comlink';
 import type { EmbedderId, EmbedderInfo, SimilarityMetric } from '../ml/types';
 import {
+  BACKEND_ORDER,
   USER_ERROR_PREFIX,
   type AnalyzedPhoto,
+  type BackendName,
   type BackendPreference,
   type BackendReport,
   type CancelledAnalysis,
@@ -159,9 +162,19 @@ export class WorkerClient {
     });
   }
 
+  /**
+   * Where a crashed worker restarts: the backend after the one that failed, in the order, taking WebGL only on a
+   * hardware GPU (the crash was most likely the GPU's; WASM is the dependable one, and a crash on WASM stays there).
+   */
+  private nextBackend(): BackendName {
+    const failed = this.backend?.name ?? 'wasm';
+    const webgl = this.backend?.webgl;
+    const after = BACKEND_ORDER.slice(BACKEND_ORDER.indexOf(failed) + 1);
+    return after.find((name) => name === 'wasm' || (name === 'webgl' && webgl && !webgl.software)) ?? 'wasm';
+  }
+
   private async restart(reason: string): Promise<void> {
-    // the GPU path is the usual suspect; WASM is the dependable one
-    this.restarting ??= this.replaceWorker('wasm', () => {
+    this.restarting ??= this.replaceWorker(this.nextBackend(), () => {
       this.restarts += 1;
       if (this.restarts > this.maxRestarts) throw new Error(`the analysis worker keeps failing (${reason})`);
       this.events.onRestart(reason);
@@ -188,12 +201,13 @@ export class WorkerClient {
           continue;
         }
         const crash = error instanceof WorkerCrashed;
-        const gpuFault = !crash && !isUserError(error) && this.backend?.name === 'webgl';
+        const gpu = this.backend?.name === 'webgpu' ? 'WebGPU' : this.backend?.name === 'webgl' ? 'WebGL' : null;
+        const gpuFault = !crash && !isUserError(error) && gpu !== null;
         if ((!crash && !gpuFault) || attempt >= retries) {
-          if (crash || gpuFault) this.restart(crash ? error.message : 'WebGL failed').catch(() => undefined);
+          if (crash || gpuFault) this.restart(crash ? error.message : `${gpu} failed`).catch(() => undefined);
           throw error;
         }
-        await this.restart(crash ? error.message : `WebGL failed: ${(error as Error).message}`);
+        await this.restart(crash ? error.message : `${gpu} failed: ${(error as Error).message}`);
       }
     }
   }

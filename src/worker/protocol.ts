@@ -3,10 +3,37 @@
 import type { AnalyzedFace, EmbedderId, EmbedderInfo, SimilarityMetric } from '../ml/types';
 
 export type PhotoSlot = 'A' | 'B';
-export type BackendName = 'webgl' | 'wasm';
+export type BackendName = 'webgpu' | 'webgl' | 'wasm';
 export type BackendPreference = 'auto' | BackendName;
 /** Every preference the settings and `?backend=` accept. */
-export const BACKEND_PREFERENCES: readonly BackendPreference[] = ['auto', 'wasm', 'webgl'];
+export const BACKEND_PREFERENCES: readonly BackendPreference[] = ['auto', 'wasm', 'webgl', 'webgpu'];
+/** Auto's order, and the order a lost GPU falls back along (only hardware GPUs are taken automatically). */
+export const BACKEND_ORDER: readonly BackendName[] = ['webgpu', 'webgl', 'wasm'];
+
+/** How the page names a backend (status bar badge, settings). */
+export const BACKEND_LABELS: Record<BackendName, string> = {
+  webgpu: 'GPU (WebGPU)',
+  webgl: 'GPU (WebGL)',
+  wasm: 'CPU (WASM)',
+};
+
+/** The WebGPU adapter a worker gets; null when there is none. */
+export interface WebgpuProbe {
+  vendor: string;
+  architecture: string;
+  description: string;
+  /** a fallback (CPU) adapter such as SwiftShader: never chosen automatically */
+  software: boolean;
+}
+
+/** Auto's measurement when both GPU backends run on hardware: median ms of a few warm MTCNN runs each. */
+export interface GpuProbeResult {
+  /** the devices measured (adapter and WebGL renderer), the cache key */
+  device: string;
+  ms: Partial<Record<'webgpu' | 'webgl', number>>;
+  winner: 'webgpu' | 'webgl';
+  at: number;
+}
 
 /** What WebGL2 in a worker reports; null when there is none. Probing SwiftShader takes seconds, so the UI caches it. */
 export interface WebglProbe {
@@ -21,8 +48,14 @@ export interface BackendReport {
   crossOriginIsolated: boolean;
   /** why the preferred GPU path was not taken (software renderer, no WebGL2, init failure) */
   fallbackReason?: string;
-  /** the WebGL2 probe this choice was based on (undefined when WASM was forced) */
+  /** why auto took this GPU backend, in words (e.g. the measured probe) */
+  reason?: string;
+  /** the WebGL2 probe this choice was based on (undefined when it was not needed) */
   webgl?: WebglProbe | null;
+  /** the WebGPU adapter this choice was based on (undefined when it was not needed) */
+  webgpu?: WebgpuProbe | null;
+  /** the measured probe, when auto had two hardware GPU backends to choose from */
+  gpuProbe?: GpuProbeResult;
 }
 
 export interface ModelProgress {

@@ -1,29 +1,31 @@
 import { useId } from 'react';
-import type { BackendPreference, BackendReport } from '../../worker/protocol';
+import { BACKEND_LABELS, type BackendName, type BackendPreference, type BackendReport } from '../../worker/protocol';
 import { chooseBackend, deleteStoredWeights } from '../actions';
 import { useStore, type AppState } from '../store';
 
 const CHOICES: { value: BackendPreference; label: string }[] = [
   { value: 'auto', label: 'Auto' },
+  { value: 'webgpu', label: 'WebGPU (GPU)' },
   { value: 'webgl', label: 'WebGL (GPU)' },
   { value: 'wasm', label: 'WASM (CPU)' },
 ];
 
+const SHORT_NAMES: Record<BackendName, string> = { webgpu: 'WebGPU', webgl: 'WebGL', wasm: 'WASM' };
+
 function describe(backend: BackendReport): string {
-  const name = backend.name === 'webgl' ? 'WebGL' : 'WASM';
+  const name = SHORT_NAMES[backend.name];
   return `${name}: ${backend.detail}, ${backend.crossOriginIsolated ? 'cross-origin isolated' : 'not cross-origin isolated'}`;
 }
 
 /** Why this backend runs, in words: the fallback reason wins, since it explains a surprise. */
-function why(backend: BackendReport, state: Pick<AppState, 'backendPreference' | 'backendPreferenceSource'>): string {
-  if (backend.fallbackReason) return `WASM because ${backend.fallbackReason}.`;
+export function why(backend: BackendReport, state: Pick<AppState, 'backendPreference' | 'backendPreferenceSource'>): string {
+  const name = SHORT_NAMES[backend.name];
   if (state.backendPreference !== 'auto' && backend.name === state.backendPreference) {
     return state.backendPreferenceSource === 'url' ? 'Requested by the ?backend= address parameter.' : 'Chosen in these settings.';
   }
-  if (state.backendPreference === 'auto') {
-    return backend.name === 'webgl' ? 'Auto: a hardware WebGL2 GPU is available.' : 'Auto.';
-  }
-  return 'Switched to WASM after the previous backend failed.';
+  if (backend.fallbackReason) return `${name} because ${backend.fallbackReason}.`;
+  if (state.backendPreference === 'auto') return backend.reason ?? 'Auto.';
+  return `Switched to ${name} after the previous backend failed.`;
 }
 
 /** What runs and on what, the backend override, and the user's stored model weights. */
@@ -41,7 +43,7 @@ export function Settings() {
       <section className="settings-body" aria-label="Settings">
         <p>
           Running on:{' '}
-          <span className="settings-backend" data-backend={backend?.name}>
+          <span className="settings-backend" data-backend={backend?.name} title={backend ? BACKEND_LABELS[backend.name] : undefined}>
             {backend ? describe(backend) : 'starting…'}
           </span>
         </p>

@@ -1,3 +1,4 @@
+import { BACKEND_LABELS } from '../../worker/protocol';
 import { dismissAlert, useStore } from '../store';
 
 function megabytes(bytes: number): string {
@@ -57,13 +58,14 @@ export function BackendBadge() {
   const title = [
     backend.detail,
     backend.crossOriginIsolated ? 'cross-origin isolated' : 'not cross-origin isolated',
+    backend.reason,
     backend.fallbackReason,
   ]
     .filter(Boolean)
     .join(' · ');
   return (
     <span className="backend-badge" title={title} data-backend={backend.name} data-isolated={backend.crossOriginIsolated}>
-      {backend.name === 'webgl' ? 'GPU (WebGL)' : 'CPU (WASM)'} <span className="muted">· {backend.detail}</span>
+      {BACKEND_LABELS[backend.name]} <span className="muted">· {backend.detail}</span>
     </span>
   );
 }
