@@ -212,8 +212,23 @@ export class WorkerClient {
     }
   }
 
-  init(): Promise<BackendReport> {
-    return this.ready;
+  /** The backend report of the worker that is current once start-up settles (a crash while starting restarts it). */
+  async init(): Promise<BackendReport> {
+    for (;;) {
+      const ready = this.ready;
+      let report: BackendReport | undefined;
+      let failure: unknown = null;
+      try {
+        report = await ready;
+      } catch (error) {
+        failure = error;
+      }
+      // `ready` is replaced with the worker: answer for the current one, not one that was replaced meanwhile
+      if (this.restarting) await this.restarting.catch(() => undefined);
+      if (ready !== this.ready) continue;
+      if (failure !== null) throw failure;
+      return report!;
+    }
   }
 
   /** Starts a fresh worker on the chosen backend (tfjs models cannot move between backends) and reloads the models. */
