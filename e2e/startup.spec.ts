@@ -66,10 +66,22 @@ const moments: Moment[] = [
 for (const moment of moments) {
   test(`both photos given ${moment.name} finish with the right faces and matches`, async ({ page }) => {
     const problems = recordErrors(page);
+    // when the first visit's service worker takes control, relative to the analysis (it precaches alongside it)
+    await page.addInitScript(() => {
+      navigator.serviceWorker?.addEventListener('controllerchange', () => {
+        const statuses = [...document.querySelectorAll('[data-status]')].map((n) => n.getAttribute('data-status'));
+        (window as unknown as { __claimedDuring: string }).__claimedDuring = statuses.join('/');
+      });
+    });
     await page.goto('/', { waitUntil: 'commit' });
     await moment.wait(page);
     await choosePhoto(page, 'A', bbtPhoto(5));
     await choosePhoto(page, 'B', bbtPhoto(3));
+    await expectCastMatched(page, 5, 3);
+    // this fresh profile's service worker took control during this visit, and nothing was lost by it
+    await expect.poll(() => page.evaluate(() => (window as unknown as { __claimedDuring?: string }).__claimedDuring ?? null), { timeout: 120_000 }).not.toBeNull();
+    const claimedDuring = await page.evaluate(() => (window as unknown as { __claimedDuring: string }).__claimedDuring);
+    console.log(`${moment.name}: the service worker took control with the photos ${claimedDuring}`);
     await expectCastMatched(page, 5, 3);
     expect(problems, 'uncaught page errors').toEqual([]);
   });
