@@ -16,6 +16,8 @@ import type { CropRule, FaceDetection, RgbImage, SimilarityMetric } from '../../
 import meanDescriptor from '../../src/ml/embedders/vggface2-mobilenet/mean-descriptor.json';
 import { fallbackDetection, lfwFoldScores, nearestToCentre, rocSummary, type ScoredPair } from './lfw-metrics';
 import { readOptions } from '../cli';
+import { embedderCalibration, FITTERS, heldOutOperatingRates, heldOutPredictions, ratesOn, scoreCalibration } from './calibration';
+import { reliabilitySvg } from './reliability-svg';
 
 interface Pair {
   a: string;
@@ -26,7 +28,7 @@ interface Pair {
 
 const USAGE = `npm run eval:lfw -- --embedder ID|default [--crop tight|vggface2|aligned] [--folds 1,2,5-7] [--limit N]
                     [--json FILE] [--detector mtcnn|center] [--mean fddb|folds|none] [--flip|--no-flip]
-                    [--template-stats]
+                    [--template-stats] [--plot FILE] [--write-calibration]
                     [--box-scale S] [--zoom Z]`;
 
 function parseFolds(spec: string | undefined): number[] {
@@ -50,6 +52,8 @@ const args = readOptions(USAGE, {
   'template-stats': { type: 'boolean' },
   'box-scale': { type: 'string' },
   zoom: { type: 'string' },
+  plot: { type: 'string' },
+  'write-calibration': { type: 'boolean' },
 });
 const embedderArg = String(args.embedder ?? 'default');
 const embedderId = embedderArg === 'default' ? DEFAULT_EMBEDDER_ID : embedderArg;
@@ -252,6 +256,68 @@ console.log(
     `  AUC ${f(roc.auc)}  EER ${f(roc.eer)}  TAR@FAR=1e-3 ${f(roc.tarAtFar(1e-3))}  TAR@FAR=1e-2 ${f(roc.tarAtFar(1e-2))}\n` +
     `  throughput ${result.imagesPerSecond ? f(result.imagesPerSecond, 2) + ' images/s over ' + todo.length + ' images (detect+crop+embed)' : 'n/a (all cached)'}`,
 );
-if (args.json) fs.writeFileSync(String(args.json), JSON.stringify(result, null, 2) + '\n');
+
+// Calibration (distance -> P(same)), scored on held-out folds: each fold predicted by a fit on the other nine.
+// Distances are rounded to 5 decimals first, as test/similarity/lfw-distances/ stores them, so the unit tests
+// recompute exactly what is stored.
+let calibration: Record<string, unknown> | undefined;
+if (folds.length >= 2) {
+  const rounded = scored.map((p) => ({ ...p, distance: Number(p.distance.toFixed(5)) }));
+  const candidates = Object.fromEntries(
+    Object.entries(FITTERS).map(([name, fit]) => [name, scoreCalibration(heldOutPredictions(rounded, fit))]),
+  ) as Record<keyof typeof FITTERS, ReturnType<typeof scoreCalibration>>;
+  // The proper score decides: the lower held-out Brier (ECE is printed for both).
+  const method = candidates.isotonic.brier < candidates.logistic.brier ? 'isotonic' : 'logistic';
+  const chosen = candidates[method];
+  const source = `LFW 10-fold (${scored.length} pairs), ${embedderId} crop=${crop}${flip ? ' flip' : ''} mean=${meanMode}; npm run eval:lfw -- --embedder ${embedderId} --write-calibration`;
+  const stored = embedderCalibration(rounded, method, info.defaultThreshold, source);
+  if (stored.fit.kind === 'logistic') stored.fit = { kind: 'logistic', intercept: Number(stored.fit.intercept.toFixed(6)), slope: Number(stored.fit.slope.toFixed(6)) };
+  const points = Object.fromEntries(
+    (['strict', 'balanced', 'loose'] as const).map((id) => [id, { threshold: stored.operatingPoints[id], ...ratesOn(rounded, stored.operatingPoints[id]) }]),
+  );
+  const heldOut = heldOutOperatingRates(rounded);
+  calibration = {
+    method,
+    ece: chosen.ece,
+    brier: chosen.brier,
+    bins: chosen.bins.map(({ predicted, observed, pairs }) => ({ predicted, observed, pairs })),
+    candidates: Object.fromEntries(Object.entries(candidates).map(([name, c]) => [name, { ece: c.ece, brier: c.brier }])),
+    operatingPoints: points,
+    heldOutOperatingRates: heldOut,
+    fit: stored.fit,
+  };
+  const pct = (x: number) => `${(100 * x).toFixed(2)}%`;
+  console.log(
+    `  calibration (held-out folds): ` +
+      Object.entries(candidates).map(([name, c]) => `${name} ECE ${f(c.ece)} Brier ${f(c.brier)}`).join(';  ') +
+      `  -> ${method} (lower Brier)\n` +
+      `  reliability, ${method}, 10 bins:  predicted  observed  pairs\n` +
+      chosen.bins.map((b) => `    [${b.from.toFixed(1)}, ${b.to.toFixed(1)})       ${b.predicted === null ? '   -  ' : f(b.predicted)}    ${b.observed === null ? '   -  ' : f(b.observed)}  ${String(b.pairs).padStart(5)}`).join('\n') +
+      '\n  operating points (all folds):  ' +
+      Object.entries(points).map(([id, p]) => `${id} ${p.threshold.toFixed(3)} FMR ${pct(p.falseMatchRate)} miss ${pct(p.missRate)}`).join(';  ') +
+      `\n  chosen on 9 folds, measured on the 10th: strict FMR ${pct(heldOut.strictFalseMatchRate)}, loose miss ${pct(heldOut.looseMissRate)}`,
+  );
+  const isDefaultRun = folds.length === 10 && limit === Infinity && crop === info.crop && flip === embedderDefaults(embedderId).flip && !boxScale && !zoom && detectorName === 'mtcnn' && meanMode === (embedderDefaults(embedderId).centre ? 'fddb' : 'none');
+  const plotPath = args.plot ? String(args.plot) : isDefaultRun ? path.join(repoRoot, `docs/calibration/reliability-${embedderId}.svg`) : undefined;
+  if (plotPath) {
+    fs.mkdirSync(path.dirname(plotPath), { recursive: true });
+    fs.writeFileSync(plotPath, reliabilitySvg(`${info.label.replace(/ \(.*\)$/, '')}: calibration on LFW`, `${method}, 10-fold held-out: ECE ${f(chosen.ece, 3)}, Brier ${f(chosen.brier, 3)}, ${scored.length} pairs`, chosen));
+    console.log(`  reliability plot: ${path.relative(repoRoot, plotPath)}`);
+  }
+  if (args['write-calibration']) {
+    if (!isDefaultRun) throw new Error('--write-calibration needs the embedder\'s own settings over all 10 folds');
+    const calibrationPath = path.join(repoRoot, `src/ml/embedders/${embedderId}/calibration.json`);
+    fs.writeFileSync(calibrationPath, JSON.stringify(stored) + '\n');
+    // The distances the tests check the stored figures against (LFW pair order; fold, same, distance).
+    const distancesPath = path.join(repoRoot, `test/similarity/lfw-distances/${embedderId}.json`);
+    fs.mkdirSync(path.dirname(distancesPath), { recursive: true });
+    fs.writeFileSync(
+      distancesPath,
+      JSON.stringify({ embedder: embedderId, source, fold: rounded.map((p) => p.fold), same: rounded.map((p) => (p.same ? 1 : 0)), distance: rounded.map((p) => p.distance) }) + '\n',
+    );
+    console.log(`  wrote ${path.relative(repoRoot, calibrationPath)} and ${path.relative(repoRoot, distancesPath)}`);
+  }
+}
+if (args.json) fs.writeFileSync(String(args.json), JSON.stringify({ ...result, calibration }, null, 2) + '\n');
 embedder.dispose();
 detector?.dispose();

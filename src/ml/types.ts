@@ -53,6 +53,41 @@ export interface EmbedderInfo {
   metric: SimilarityMetric;
   /** calibrated on LFW (see README: rule and figures); distances <= this match */
   defaultThreshold: number;
+  /** distance -> same-person probability, error rates and operating points, fitted on LFW; absent: not calibrated */
+  calibration?: EmbedderCalibration;
+}
+
+/**
+ * P(same person | distance) as measured on LFW's verification pairs, half of which are the same person.
+ * 'logistic': 1 / (1 + exp(-(intercept + slope * distance))). 'isotonic': piecewise linear through the knots
+ * (distances ascending, probabilities non-increasing), flat beyond the ends.
+ */
+export type DistanceCalibration =
+  | { kind: 'logistic'; intercept: number; slope: number }
+  | { kind: 'isotonic'; distances: number[]; probabilities: number[] };
+
+/**
+ * LFW error counts on a threshold grid: at threshold start + i * step, falseMatches[i] different-person pairs have
+ * distance <= it and misses[i] same-person pairs have distance > it. Past the grid's end everything matches.
+ */
+export interface ErrorRateTable {
+  start: number;
+  step: number;
+  samePairs: number;
+  differentPairs: number;
+  falseMatches: number[];
+  misses: number[];
+}
+
+export type OperatingPointId = 'strict' | 'balanced' | 'loose';
+
+export interface EmbedderCalibration {
+  /** where the figures come from (data set, protocol, command) */
+  source: string;
+  fit: DistanceCalibration;
+  rates: ErrorRateTable;
+  /** strict: false match rate <= 1/1000 on LFW; balanced: the best-accuracy default; loose: misses <= 1/100 */
+  operatingPoints: Record<OperatingPointId, number>;
 }
 
 /** A small RGBA image of one face, for the UI's strips, matrix axes and export. */

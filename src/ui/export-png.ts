@@ -1,5 +1,7 @@
-// Renders the matched pairs into one PNG (crop A, crop B, distance, face numbers; threshold and embedder
-// in the header) and downloads it. Plain canvas work on the main thread: it only copies small crops.
+// Renders the matched pairs into one PNG (crop A, crop B, distance, same-person probability, face numbers; threshold
+// and embedder in the header) and downloads it. Plain canvas work on the main thread: it only copies small crops.
+// The same figures go into a PNG tEXt chunk, so they stay readable by tools (and tests) without OCR.
+import { formatProbability, isUncertain, sameProbability } from '../ml/similarity';
 import type { EmbedderInfo, FaceCrop, MatchMode, MatchPair } from '../ml/types';
 import type { UiFace } from './store';
 
@@ -30,6 +32,14 @@ export interface ExportInput {
 export const modeLabel = (mode: MatchMode) =>
   mode === 'one-to-one' ? 'one-to-one' : 'every pair under the threshold';
 
+/** One line per pair as drawn: "A1 <-> B2: distance 0.338, 97% same person". */
+export function pairLine(pair: MatchPair, embedder: EmbedderInfo): string {
+  const fit = embedder.calibration?.fit;
+  const p = fit ? sameProbability(fit, pair.distance) : null;
+  const probability = p === null ? '' : `, ${formatProbability(p)} same person${isUncertain(p) ? ' (uncertain)' : ''}`;
+  return `A${pair.a + 1} <-> B${pair.b + 1}: distance ${pair.distance.toFixed(3)}${probability}`;
+}
+
 export async function renderMatchesPng(input: ExportInput): Promise<Blob> {
   const width = PAD + CELL + PAD + CELL + PAD + TEXT_WIDTH + PAD;
   const rowHeight = CELL + PAD;
@@ -46,12 +56,9 @@ export async function renderMatchesPng(input: ExportInput): Promise<Blob> {
   g.fillStyle = '#334155';
   g.fillText(`A: ${input.nameA}   B: ${input.nameB}`, PAD, 56, width - 2 * PAD);
   g.fillText(`Embedder: ${input.embedder.label}`, PAD, 76, width - 2 * PAD);
-  g.fillText(
-    `Threshold: ${input.embedder.metric} distance ≤ ${input.threshold.toFixed(3)} (${modeLabel(input.mode)})`,
-    PAD,
-    96,
-    width - 2 * PAD,
-  );
+  const threshold = `Threshold: ${input.embedder.metric} distance ≤ ${input.threshold.toFixed(3)} (${modeLabel(input.mode)})`;
+  g.fillText(threshold, PAD, 96, width - 2 * PAD);
+  const fit = input.embedder.calibration?.fit;
 
   input.pairs.forEach((pair, row) => {
     const top = HEADER + row * rowHeight;
@@ -67,14 +74,58 @@ export async function renderMatchesPng(input: ExportInput): Promise<Blob> {
     g.font = '15px ui-monospace, monospace';
     g.fillStyle = '#334155';
     g.fillText(`distance ${pair.distance.toFixed(3)}`, textLeft, top + 68);
-    g.fillText(`#${row + 1} of ${input.pairs.length}`, textLeft, top + 92);
+    if (fit) {
+      const p = sameProbability(fit, pair.distance);
+      g.fillStyle = isUncertain(p) ? '#9a3412' : '#0f172a';
+      g.fillText(`${formatProbability(p)} same person${isUncertain(p) ? ', uncertain' : ''}`, textLeft, top + 92, TEXT_WIDTH);
+      g.fillStyle = '#334155';
+    }
+    g.fillText(`#${row + 1} of ${input.pairs.length}`, textLeft, top + (fit ? 116 : 92));
   });
   if (input.pairs.length === 0) {
     g.fillStyle = '#64748b';
     g.font = '15px system-ui, sans-serif';
     g.fillText('No pair is under the threshold.', PAD, HEADER + 40);
   }
-  return canvas.convertToBlob({ type: 'image/png' });
+  const png = new Uint8Array(await (await canvas.convertToBlob({ type: 'image/png' })).arrayBuffer());
+  const lines = [
+    `facematch: ${input.pairs.length} matched pair${input.pairs.length === 1 ? '' : 's'}`,
+    `Embedder: ${input.embedder.label}${input.embedder.calibration ? '' : ' (not calibrated: no probabilities)'}`,
+    threshold.replace('≤', '<='),
+    ...input.pairs.map((pair) => pairLine(pair, input.embedder)),
+  ];
+  return new Blob([withTextChunk(png, 'Description', lines.join('\n'))], { type: 'image/png' });
+}
+
+const CRC_TABLE = Array.from({ length: 256 }, (_, n) => {
+  let c = n;
+  for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+  return c >>> 0;
+});
+
+function crc32(bytes: Uint8Array): number {
+  let c = 0xffffffff;
+  for (const byte of bytes) c = CRC_TABLE[(c ^ byte) & 0xff] ^ (c >>> 8);
+  return (c ^ 0xffffffff) >>> 0;
+}
+
+/** The PNG with a tEXt chunk (Latin-1 keyword and text) inserted right after IHDR. */
+export function withTextChunk(png: Uint8Array, keyword: string, text: string): Uint8Array<ArrayBuffer> {
+  const latin1 = (s: string) => Uint8Array.from(s, (ch) => (ch.charCodeAt(0) < 256 ? ch.charCodeAt(0) : 63));
+  const data = new Uint8Array([...latin1(keyword), 0, ...latin1(text)]);
+  const chunk = new Uint8Array(12 + data.length);
+  const view = new DataView(chunk.buffer);
+  view.setUint32(0, data.length);
+  chunk.set(latin1('tEXt'), 4);
+  chunk.set(data, 8);
+  view.setUint32(8 + data.length, crc32(chunk.subarray(4, 8 + data.length)));
+  // signature (8) + IHDR (4 length + 4 type + 13 data + 4 crc)
+  const afterIhdr = 33;
+  const out = new Uint8Array(png.length + chunk.length);
+  out.set(png.subarray(0, afterIhdr), 0);
+  out.set(chunk, afterIhdr);
+  out.set(png.subarray(afterIhdr), afterIhdr + chunk.length);
+  return out;
 }
 
 export function downloadBlob(blob: Blob, fileName: string): void {

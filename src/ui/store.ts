@@ -73,6 +73,8 @@ export interface AppState {
   embedder: EmbedderInfo | null;
   threshold: number;
   mode: MatchMode;
+  /** what the distance matrix's cells show: the distance, or the calibrated same-person probability */
+  matrixShows: 'distance' | 'probability';
   photos: Record<PhotoSlot, PhotoState>;
   /** A x B distances, valid only for the request ids it was computed from */
   matrix: { requestA: number; requestB: number; values: DistanceMatrix } | null;
@@ -107,6 +109,7 @@ export const useStore = create<AppState>(() => ({
   embedder: null,
   threshold: 0.5,
   mode: 'one-to-one',
+  matrixShows: 'distance',
   photos: { A: emptyPhoto(), B: emptyPhoto() },
   matrix: null,
   highlight: { A: null, B: null },

@@ -130,3 +130,5 @@ export function matchPairs(matrix: DistanceMatrix, threshold: number, mode: Matc
   }
   return pairs.sort(byDistance);
 }
+
+export { sameProbability, isUncertain, errorRatesAt, formatProbability, formatRate, UNCERTAIN_LOW, UNCERTAIN_HIGH, type ErrorRates } from './calibration';

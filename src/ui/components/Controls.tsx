@@ -3,6 +3,7 @@ import type { MatchMode, MatchPair } from '../../ml/types';
 import { resetThreshold, setMode, setThreshold } from '../actions';
 import { EXPORT_FILE_NAME, downloadBlob, modeLabel, renderMatchesPng } from '../export-png';
 import { pushAlert, thresholdMax, useStore } from '../store';
+import { OperatingPoints } from './OperatingPoints';
 
 const MODES: MatchMode[] = ['all-under-threshold', 'one-to-one'];
 const STEP = 0.005;
@@ -74,13 +75,15 @@ export function Controls({ pairs }: { pairs: MatchPair[] }) {
         <p id={hintId} className="hint">
           {embedder ? (
             <>
-              Pairs with {metric} distance ≤ threshold match. Calibrated default for {embedder.label}:{' '}
-              <span className="mono">{defaultThreshold.toFixed(3)}</span>.
+              Pairs with {metric} distance ≤ threshold match. {embedder.calibration ? 'Calibrated' : 'Recipe'} default for{' '}
+              {embedder.label}: <span className="mono">{defaultThreshold.toFixed(3)}</span>.
+              {embedder.calibration ? ' Probabilities are as measured on LFW pairs, half of them the same person.' : ''}
             </>
           ) : (
             'Available once the face model is loaded.'
           )}
         </p>
+        <OperatingPoints embedder={embedder} threshold={threshold} />
       </div>
 
       <fieldset className="mode" disabled={!embedder}>

@@ -1,5 +1,7 @@
 import { memo, useCallback, useState } from 'react';
-import type { MatchPair } from '../../ml/types';
+import { formatProbability, sameProbability } from '../../ml/similarity';
+import type { DistanceCalibration, MatchPair } from '../../ml/types';
+import { cellPaint } from '../cell-colors';
 import { setHighlight, useStore, type UiFace } from '../store';
 import { CropImage } from './CropImage';
 
@@ -12,52 +14,82 @@ interface Props {
   scaleMax: number;
 }
 
-/** Close faces are dark and saturated, distant ones fade out; the threshold is where the hue turns. */
-export function cellColor(distance: number, under: boolean, scaleMax: number): string {
-  const t = Math.min(1, Math.max(0, distance / Math.max(scaleMax, 1e-6)));
-  const hue = under ? 150 : 215;
-  const lightness = 30 + 55 * t;
-  const alpha = under ? 0.95 : 0.35 + 0.4 * (1 - t);
-  return `hsl(${hue} 70% ${lightness}% / ${alpha})`;
-}
-
-/** Readable number colour on a cell: light on the dark (close) cells. */
-function cellTextColor(distance: number, under: boolean, scaleMax: number): string {
-  const t = Math.min(1, Math.max(0, distance / Math.max(scaleMax, 1e-6)));
-  return under || t < 0.35 ? '#ffffff' : 'var(--text)';
-}
+const swatch = (distance: number, under: boolean, scaleMax: number) => cellPaint(distance, under, scaleMax).background;
 
 interface CellProps {
   a: number;
   b: number;
   distance: number;
+  /** calibrated P(same person), null when the embedder is not calibrated */
+  probability: number | null;
   under: boolean;
   isMatch: boolean;
   active: boolean;
   scaleMax: number;
-  showNumber: boolean;
+  /** what the cell's digits say, or nothing when cells are too small */
+  shows: 'distance' | 'probability' | null;
   onSelect(a: number, b: number): void;
   onClear(): void;
 }
 
+/** The cell's short text: ".56" for a distance, "71" (per cent) for a probability. */
+function cellText(distance: number, probability: number | null, shows: 'distance' | 'probability'): string {
+  if (shows === 'probability' && probability !== null) return formatProbability(probability).replace('%', '');
+  return distance.toFixed(2).replace(/^0/, '');
+}
+
 /** One cell; memoised on what it shows, so a threshold move re-renders only the cells that cross it. */
-const MatrixCell = memo(function MatrixCell({ a, b, distance, under, isMatch, active, scaleMax, showNumber, onSelect, onClear }: CellProps) {
+const MatrixCell = memo(function MatrixCell({ a, b, distance, probability, under, isMatch, active, scaleMax, shows, onSelect, onClear }: CellProps) {
+  const paint = cellPaint(distance, under, scaleMax);
   return (
     <td>
       <button
         type="button"
         className={`cell${isMatch ? ' is-match' : ''}${active ? ' is-active' : ''}`}
-        style={{ background: cellColor(distance, under, scaleMax), color: cellTextColor(distance, under, scaleMax) }}
-        aria-label={`A${a + 1} and B${b + 1}: distance ${distance.toFixed(3)}${isMatch ? ', matched' : ''}`}
+        style={{ background: paint.background, color: paint.color }}
+        aria-label={`A${a + 1} and B${b + 1}: distance ${distance.toFixed(3)}${probability !== null ? `, ${formatProbability(probability)} same person` : ''}${isMatch ? ', matched' : ''}`}
         onPointerEnter={() => onSelect(a, b)}
         onFocus={() => onSelect(a, b)}
         onBlur={onClear}
       >
-        {showNumber && <span aria-hidden="true">{distance.toFixed(2).replace(/^0/, '')}</span>}
+        {shows && <span aria-hidden="true">{cellText(distance, probability, shows)}</span>}
       </button>
     </td>
   );
 });
+
+const probabilityOf = (fit: DistanceCalibration | undefined, distance: number) => (fit ? sameProbability(fit, distance) : null);
+
+interface ReadoutProps {
+  matrix: number[][];
+  shown: { a: number; b: number } | null;
+  matched: boolean;
+  threshold: number;
+  fit: DistanceCalibration | undefined;
+  /** what to say while no cell is shown */
+  hint: string;
+}
+
+/** The line above the heatmap (table or canvas) that reads out one cell: faces, distance, probability, match. */
+export function MatrixReadout({ matrix, shown, matched, threshold, fit, hint }: ReadoutProps) {
+  const distance = shown ? matrix[shown.a]?.[shown.b] : undefined;
+  return (
+    <p className="matrix-readout" aria-live="polite">
+      {shown && distance !== undefined ? (
+        <>
+          <strong>
+            A{shown.a + 1} × B{shown.b + 1}
+          </strong>{' '}
+          distance <span className="mono">{distance.toFixed(3)}</span>
+          {fit ? ` · ${formatProbability(sameProbability(fit, distance))} same person` : ''}
+          {matched ? ' · matched' : distance <= threshold ? ' · under the threshold' : ''}
+        </>
+      ) : (
+        <span className="muted">{hint}</span>
+      )}
+    </p>
+  );
+}
 
 /** Up to this many columns each cell shows its distance; beyond, cells are too small and the readout says it. */
 const NUMBERS_UP_TO = 10;
@@ -65,9 +97,11 @@ const NUMBERS_UP_TO = 10;
 /** The A x B heatmap: crops on both axes, the distance on hover or focus, matched cells ringed. */
 export const DistanceMatrix = memo(function DistanceMatrix({ matrix, facesA, facesB, pairs, threshold, scaleMax }: Props) {
   const highlight = useStore((s) => s.highlight);
+  const fit = useStore((s) => s.embedder?.calibration?.fit);
+  const matrixShows = useStore((s) => s.matrixShows);
   const [focused, setFocused] = useState<{ a: number; b: number } | null>(null);
   const matched = new Set(pairs.map((p) => `${p.a},${p.b}`));
-  const showNumbers = facesB.length <= NUMBERS_UP_TO;
+  const shows = facesB.length <= NUMBERS_UP_TO ? (fit ? matrixShows : 'distance') : null;
   const shown = focused ?? (highlight.A !== null && highlight.B !== null ? { a: highlight.A, b: highlight.B } : null);
 
   const select = useCallback((a: number, b: number) => {
@@ -81,25 +115,31 @@ export const DistanceMatrix = memo(function DistanceMatrix({ matrix, facesA, fac
 
   return (
     <div className="matrix-block">
-      <p className="matrix-readout" aria-live="polite">
-        {shown && matrix[shown.a]?.[shown.b] !== undefined ? (
-          <>
-            <strong>
-              A{shown.a + 1} × B{shown.b + 1}
-            </strong>{' '}
-            distance <span className="mono">{matrix[shown.a][shown.b].toFixed(3)}</span>
-            {matched.has(`${shown.a},${shown.b}`) ? ' · matched' : matrix[shown.a][shown.b] <= threshold ? ' · under the threshold' : ''}
-          </>
-        ) : (
-          <span className="muted">Hover or focus a cell to read its distance.</span>
-        )}
-      </p>
+      <MatrixReadout
+        matrix={matrix}
+        shown={shown}
+        matched={shown !== null && matched.has(`${shown.a},${shown.b}`)}
+        threshold={threshold}
+        fit={fit}
+        hint="Hover or focus a cell to read its distance."
+      />
+      {fit && shows ? (
+        <fieldset className="matrix-shows">
+          <legend>Cells show</legend>
+          {(['distance', 'probability'] as const).map((value) => (
+            <label key={value} className={`mode-option${matrixShows === value ? ' is-selected' : ''}`}>
+              <input type="radio" name="matrix-shows" value={value} checked={matrixShows === value} onChange={() => useStore.setState({ matrixShows: value })} />
+              {value === 'distance' ? 'distance' : '% same person'}
+            </label>
+          ))}
+        </fieldset>
+      ) : null}
       <div className="matrix-legend" aria-hidden="true">
-        <span className="legend-swatch" style={{ background: cellColor(0, true, 1) }} /> under the threshold
+        <span className="legend-swatch" style={{ background: swatch(0, true, 1) }} /> under the threshold
         <span className="legend-gap" />
-        <span className="legend-swatch" style={{ background: cellColor(threshold * 1.05, false, scaleMax) }} />
-        <span className="legend-swatch" style={{ background: cellColor((threshold + scaleMax) / 2, false, scaleMax) }} />
-        <span className="legend-swatch" style={{ background: cellColor(scaleMax, false, scaleMax) }} /> above it, closer to farther
+        <span className="legend-swatch" style={{ background: swatch(threshold * 1.05, false, scaleMax) }} />
+        <span className="legend-swatch" style={{ background: swatch((threshold + scaleMax) / 2, false, scaleMax) }} />
+        <span className="legend-swatch" style={{ background: swatch(scaleMax, false, scaleMax) }} /> above it, closer to farther
         <span className="legend-gap" />
         <span className="legend-swatch is-match" /> matched
       </div>
@@ -130,11 +170,12 @@ export const DistanceMatrix = memo(function DistanceMatrix({ matrix, facesA, fac
                     a={a}
                     b={b}
                     distance={matrix[a][b]}
+                    probability={probabilityOf(fit, matrix[a][b])}
                     under={matrix[a][b] <= threshold}
                     isMatch={matched.has(`${a},${b}`)}
                     active={highlight.A === a && highlight.B === b}
                     scaleMax={scaleMax}
-                    showNumber={showNumbers}
+                    shows={shows}
                     onSelect={select}
                     onClear={clear}
                   />

@@ -1,23 +1,31 @@
+import { formatProbability, isUncertain, sameProbability } from '../../ml/similarity';
 import type { MatchPair } from '../../ml/types';
 import { setHighlight, useStore, type UiFace } from '../store';
 import { PAIR_COLORS } from '../colors';
 import { CropImage } from './CropImage';
 
-/** Matched pairs, best first: crop A, crop B, the distance, and how far under the threshold it sits. */
+/**
+ * Matched pairs, best first: crop A, crop B, the distance, the calibrated same-person probability (when the embedder
+ * has one), and how far under the threshold it sits. Pairs between 20% and 80% are marked uncertain.
+ */
 export function MatchList({ pairs, facesA, facesB, threshold }: { pairs: MatchPair[]; facesA: UiFace[]; facesB: UiFace[]; threshold: number }) {
   const highlight = useStore((s) => s.highlight);
+  const fit = useStore((s) => s.embedder?.calibration?.fit);
   return (
     <ol className="match-list" aria-label="Matches">
       {pairs.map((pair, rank) => {
         const active = highlight.A === pair.a && highlight.B === pair.b;
         const strength = threshold > 0 ? Math.max(0, 1 - pair.distance / threshold) : 0;
+        const probability = fit ? sameProbability(fit, pair.distance) : null;
+        const uncertain = probability !== null && isUncertain(probability);
+        const said = probability === null ? '' : `, ${formatProbability(probability)} same person${uncertain ? ', uncertain' : ''}`;
         return (
           <li
             key={`${pair.a}-${pair.b}`}
-            className={`match${active ? ' is-active' : ''}`}
+            className={`match${active ? ' is-active' : ''}${uncertain ? ' is-uncertain' : ''}`}
             style={{ '--face-color': PAIR_COLORS[rank % PAIR_COLORS.length] } as React.CSSProperties}
             tabIndex={0}
-            aria-label={`A${pair.a + 1} matches B${pair.b + 1}, distance ${pair.distance.toFixed(3)}`}
+            aria-label={`A${pair.a + 1} matches B${pair.b + 1}, distance ${pair.distance.toFixed(3)}${said}`}
             onPointerEnter={() => setHighlight({ A: pair.a, B: pair.b })}
             onPointerLeave={() => setHighlight({ A: null, B: null })}
             onFocus={() => setHighlight({ A: pair.a, B: pair.b })}
@@ -29,8 +37,19 @@ export function MatchList({ pairs, facesA, facesB, threshold }: { pairs: MatchPa
               <span className="match-faces">
                 A{pair.a + 1} ↔ B{pair.b + 1}
               </span>
-              <span className="mono match-distance" data-distance={pair.distance}>
-                {pair.distance.toFixed(3)}
+              <span className="match-score">
+                <span className="mono match-distance" data-distance={pair.distance}>
+                  {pair.distance.toFixed(3)}
+                </span>
+                {probability !== null && (
+                  <>
+                    {' · '}
+                    <span className="match-probability" data-probability={probability}>
+                      {formatProbability(probability)} same person
+                    </span>
+                  </>
+                )}
+                {uncertain && <span className="uncertain-tag">uncertain</span>}
               </span>
               <span className="meter" aria-hidden="true">
                 <span style={{ width: `${Math.round(strength * 100)}%` }} />

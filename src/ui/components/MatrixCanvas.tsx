@@ -1,7 +1,8 @@
 import { memo, useEffect, useMemo, useRef, useState, type KeyboardEvent, type PointerEvent } from 'react';
 import type { MatchPair } from '../../ml/types';
 import { setHighlight, useStore, type UiFace } from '../store';
-import { cellColor } from './DistanceMatrix';
+import { cellPaint } from '../cell-colors';
+import { MatrixReadout } from './DistanceMatrix';
 
 interface Props {
   matrix: number[][];
@@ -24,6 +25,7 @@ const cellSize = (columns: number) => Math.max(3, Math.min(14, Math.floor(720 / 
 export const MatrixCanvas = memo(function MatrixCanvas({ matrix, facesA, facesB, pairs, threshold, scaleMax }: Props) {
   const canvas = useRef<HTMLCanvasElement>(null);
   const highlight = useStore((s) => s.highlight);
+  const fit = useStore((s) => s.embedder?.calibration?.fit);
   const [focused, setFocused] = useState<{ a: number; b: number } | null>(null);
   const rows = facesA.length;
   const columns = facesB.length;
@@ -37,7 +39,7 @@ export const MatrixCanvas = memo(function MatrixCanvas({ matrix, facesA, facesB,
     for (let a = 0; a < rows; a++) {
       for (let b = 0; b < columns; b++) {
         const distance = matrix[a][b];
-        context.fillStyle = cellColor(distance, distance <= threshold, scaleMax);
+        context.fillStyle = cellPaint(distance, distance <= threshold, scaleMax).background;
         context.clearRect(b * size, a * size, size, size);
         context.fillRect(b * size, a * size, size, size);
       }
@@ -74,22 +76,16 @@ export const MatrixCanvas = memo(function MatrixCanvas({ matrix, facesA, facesB,
     select(Math.min(rows - 1, Math.max(0, from.a + move[0])), Math.min(columns - 1, Math.max(0, from.b + move[1])));
   };
 
-  const distance = shown ? matrix[shown.a]?.[shown.b] : undefined;
   return (
     <div className="matrix-block">
-      <p className="matrix-readout" aria-live="polite">
-        {shown && distance !== undefined ? (
-          <>
-            <strong>
-              A{shown.a + 1} × B{shown.b + 1}
-            </strong>{' '}
-            distance <span className="mono">{distance.toFixed(3)}</span>
-            {matched.has(shown.a * columns + shown.b) ? ' · matched' : distance <= threshold ? ' · under the threshold' : ''}
-          </>
-        ) : (
-          <span className="muted">Point at a cell, or focus the heatmap and use the arrow keys, to read its distance.</span>
-        )}
-      </p>
+      <MatrixReadout
+        matrix={matrix}
+        shown={shown}
+        matched={shown !== null && matched.has(shown.a * columns + shown.b)}
+        threshold={threshold}
+        fit={fit}
+        hint="Point at a cell, or focus the heatmap and use the arrow keys, to read its distance."
+      />
       <div className="matrix-scroll">
         <div className="matrix-canvas-frame" style={{ width: columns * size }}>
           <canvas

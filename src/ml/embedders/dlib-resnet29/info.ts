@@ -1,5 +1,6 @@
 // What the UI knows about the dlib ResNet-29 embedder (plain data, no tfjs).
-import type { EmbedderInfo } from '../../types';
+import type { EmbedderCalibration, EmbedderInfo } from '../../types';
+import calibration from './calibration.json';
 
 export const DLIB_RESNET29_INFO: EmbedderInfo = {
   id: 'dlib-resnet29',
@@ -12,4 +13,7 @@ export const DLIB_RESNET29_INFO: EmbedderInfo = {
   // other 9 folds) is 0.5953 (dlib's own is 0.6); accuracy 0.9910 ± 0.0037, AUC 0.9993, EER 0.0087.
   // Command: npm run eval:lfw -- --embedder dlib-resnet29 (its defaults: crop aligned, flip on).
   defaultThreshold: 0.595,
+  // Distance -> P(same person), the LFW error-rate table and the Strict/Balanced/Loose thresholds, all written by
+  // npm run eval:lfw -- --embedder dlib-resnet29 --write-calibration (README: "Calibration").
+  calibration: calibration as EmbedderCalibration,
 };
