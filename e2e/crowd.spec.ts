@@ -101,6 +101,20 @@ test('a photo with over 100 faces: analysed, the page stays responsive, matrix a
     w.__gaps.length = 0;
     w.__longTasks.length = 0;
   });
+  // Wait with plain DOM checks while the gaps are measured: Playwright's role queries walk the whole accessibility
+  // tree on each poll, and on a page with ~300 faces that walk alone blocked the main thread for up to 0.5 s.
+  await page.waitForFunction(
+    () =>
+      [...document.querySelectorAll('[data-status]')].every((n) => n.getAttribute('data-status') === 'done') &&
+      document.querySelectorAll('.match-list li').length > 0,
+    null,
+    { polling: 500, timeout: 240_000 },
+  );
+  await page.waitForTimeout(1500); // the deferred heatmap and crop strips
+  const gaps = await page.evaluate(() => (window as unknown as { __gaps: number[] }).__gaps);
+  const longest = Math.max(...gaps);
+  console.log(`crowd: long tasks ${await page.evaluate(() => (window as unknown as { __longTasks: string[] }).__longTasks.join('; '))}`);
+
   const countA = await facesFound(page, 'A');
   const countB = await facesFound(page, 'B');
   expect(countA).toBeGreaterThan(100);
@@ -122,9 +136,6 @@ test('a photo with over 100 faces: analysed, the page stays responsive, matrix a
   const cellOfB = new Map(portraitsB.map((face, cell) => [face, cell]));
   const portraitMatches = matches.filter((m) => cellOfA.has(m.a) && cellOfB.has(m.b));
   const sameCell = portraitMatches.filter((m) => cellOfA.get(m.a) === cellOfB.get(m.b)).length;
-  const gaps = await page.evaluate(() => (window as unknown as { __gaps: number[] }).__gaps);
-  const longest = Math.max(...gaps);
-  console.log(`crowd: long tasks ${await page.evaluate(() => (window as unknown as { __longTasks: string[] }).__longTasks.join('; '))}`);
   console.log(
     `crowd: ${countA} + ${countB} faces; ${matches.length} matches; between portraits ${portraitMatches.length}, ` +
       `${sameCell} the same person; ` +
@@ -132,7 +143,7 @@ test('a photo with over 100 faces: analysed, the page stays responsive, matrix a
   );
   expect(sameCell).toBeGreaterThanOrEqual(110);
   expect(portraitMatches.length - sameCell).toBeLessThanOrEqual(2);
-  expect(longest).toBeLessThan(1500);
+  expect(longest).toBeLessThan(1000);
 
   // The slider still re-pairs at once with a 121 x 121 matrix, and a match still highlights its cell.
   const slider = page.getByRole('slider', { name: 'Threshold' });
