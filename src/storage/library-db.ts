@@ -255,6 +255,11 @@ export class LibraryDb {
     });
   }
 
+  /** Every photo's row (metadata only; previews and faces are read per photo), in the order added. */
+  allPhotos(): Promise<LibraryPhoto[]> {
+    return this.db.photos.orderBy('addedAt').toArray();
+  }
+
   /** A page of the grid, in the order photos were added. */
   photosPage(offset: number, limit: number): Promise<LibraryPhoto[]> {
     return this.db.photos.orderBy('addedAt').offset(offset).limit(limit).toArray();

@@ -1,5 +1,7 @@
 import { useDeferredValue, useMemo, type ComponentProps } from 'react';
 import { faceColors } from './colors';
+import { LibraryView } from './library/LibraryView';
+import { showView } from './library/library-actions';
 import { Controls } from './components/Controls';
 import { DistanceMatrix } from './components/DistanceMatrix';
 import { EmbedderChooser } from './components/EmbedderChooser';
@@ -80,6 +82,7 @@ export function App() {
   const countA = useStore((s) => s.photos.A.faces.length);
   const countB = useStore((s) => s.photos.B.faces.length);
   const notice = useStore((s) => s.notice);
+  const view = useStore((s) => s.view);
   const embedderLabel = useStore((s) => s.embedder?.label.replace(/ \(.*\)$/, ''));
   const colors = useMemo(() => faceColors(pairs, countA, countB), [pairs, countA, countB]);
 
@@ -102,12 +105,33 @@ export function App() {
       </header>
       <ModelProgress />
       <Alerts />
+      <nav className="views" aria-label="Views">
+        {(['compare', 'library'] as const).map((name) => (
+          <a
+            key={name}
+            href={name === 'library' ? '/library' : '/'}
+            aria-current={view === name ? 'page' : undefined}
+            onClick={(event) => {
+              event.preventDefault();
+              showView(name);
+            }}
+          >
+            {name === 'library' ? 'Library' : 'Compare'}
+          </a>
+        ))}
+      </nav>
       <main>
-        <div className="photos">
-          <PhotoPanel slot="A" colors={colors} />
-          <PhotoPanel slot="B" colors={colors} />
-        </div>
-        <Results />
+        {view === 'library' ? (
+          <LibraryView />
+        ) : (
+          <>
+            <div className="photos">
+              <PhotoPanel slot="A" colors={colors} />
+              <PhotoPanel slot="B" colors={colors} />
+            </div>
+            <Results />
+          </>
+        )}
       </main>
       <footer className="app-footer">
         {notice && (

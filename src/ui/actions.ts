@@ -2,7 +2,7 @@
 // file -> (display: <img>; analysis: worker, which decodes it) -> results -> store -> overlay.
 import type { EmbedderId, EmbedderInfo, MatchMode } from '../ml/types';
 import { BACKEND_PREFERENCES, isCancelled, type BackendPreference, type PhotoSlot, type PhotoSource } from '../worker/protocol';
-import { SNIFF_BYTES, sniffFormat, undecodableMessage, type SniffedFormat } from './file-format';
+import { SNIFF_BYTES, sniffFormat, undecodableMessage, type SniffedFormat } from '../worker/file-format';
 import { SLOTS, emptyPhoto, pushAlert, updatePhoto, useStore, type PhotoDisplay, type UiFace } from './store';
 import { WorkerClient, userMessage } from './worker-client';
 
@@ -58,6 +58,9 @@ function requireClient(): WorkerClient {
   return client;
 }
 
+/** The worker client, for the Library's actions. */
+export const libraryClient = requireClient;
+
 const isPreference = (value: string | null): value is BackendPreference =>
   (BACKEND_PREFERENCES as readonly (string | null)[]).includes(value);
 
@@ -95,6 +98,7 @@ export async function startApp(): Promise<void> {
     onRestart: (reason) =>
       useStore.setState({ notice: `The analysis worker stopped (${reason}); restarted it on WASM and resumed.` }),
   });
+  void client.watchLibrary((libraryProgress) => useStore.setState({ libraryProgress })).catch(() => undefined);
   try {
     await client.init();
     const embedders = await client.listEmbedders();

@@ -4,7 +4,7 @@
 import { create } from 'zustand';
 import type { EmbedderId, EmbedderInfo, FaceCrop, FaceKeypoints, MatchMode, MatchPair } from '../ml/types';
 import { matchPairs, type DistanceMatrix } from '../ml/similarity';
-import type { BackendPreference, BackendReport, ModelProgress, PhotoSlot } from '../worker/protocol';
+import type { BackendPreference, BackendReport, LibraryProgress, ModelProgress, PhotoSlot } from '../worker/protocol';
 
 export const SLOTS: readonly PhotoSlot[] = ['A', 'B'];
 
@@ -59,7 +59,15 @@ export interface AlertMessage {
   text: string;
 }
 
+export type View = 'compare' | 'library';
+
 export interface AppState {
+  /** which view is shown; the address says it too (/ or /library) */
+  view: View;
+  /** the Library's indexing, as the worker last reported it */
+  libraryProgress: LibraryProgress | null;
+  /** the outcome of the last files added to the Library, for its status line */
+  libraryAdded: { added: number; duplicates: number } | null;
   backend: BackendReport | null;
   /** what the user asked for (settings, ?backend=); backend says what actually runs */
   backendPreference: BackendPreference;
@@ -99,6 +107,9 @@ export const emptyPhoto = (requestId = 0): PhotoState => ({
 });
 
 export const useStore = create<AppState>(() => ({
+  view: 'compare',
+  libraryProgress: null,
+  libraryAdded: null,
   backend: null,
   backendPreference: 'auto',
   backendPreferenceSource: 'default',

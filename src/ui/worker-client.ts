@@ -13,6 +13,8 @@ import {
   type BackendReport,
   type CancelledAnalysis,
   type FacematchWorkerApi,
+  type LibraryFileIn,
+  type LibraryProgressCallback,
   type PhotoSlot,
   type PhotoSource,
   type ProgressCallback,
@@ -156,6 +158,7 @@ export class WorkerClient {
       this.instance = this.spawn();
       this.ready = this.initialise();
       await this.ready;
+      if (this.libraryListener) await this.instance.api.libraryWatch(Comlink.proxy(this.libraryListener));
       if (this.embedder) await this.loadModelsOnce(this.embedder);
     })().finally(() => {
       this.restarting = null;
@@ -243,6 +246,30 @@ export class WorkerClient {
   restartWorker(): Promise<void> {
     this.restarting ??= this.replaceWorker(this.preference);
     return this.restarting;
+  }
+
+  private libraryListener: LibraryProgressCallback | null = null;
+
+  /** Library progress, now and on every change; registered again on every new worker. */
+  async watchLibrary(onProgress: LibraryProgressCallback): Promise<void> {
+    this.libraryListener = onProgress;
+    await this.run((api) => api.libraryWatch(Comlink.proxy(onProgress)));
+  }
+
+  libraryAdd(files: LibraryFileIn[]): Promise<{ added: number; duplicates: number }> {
+    return this.run((api) => api.libraryAdd(files));
+  }
+
+  libraryPause(): Promise<void> {
+    return this.run((api) => api.libraryPause());
+  }
+
+  libraryResume(): Promise<void> {
+    return this.run((api) => api.libraryResume());
+  }
+
+  libraryCancel(): Promise<void> {
+    return this.run((api) => api.libraryCancel());
   }
 
   storedResnet50Bytes(): Promise<number | null> {

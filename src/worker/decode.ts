@@ -7,18 +7,24 @@ import { USER_ERROR_PREFIX, type PhotoSource } from './protocol';
  * Starts decoding at once: createImageBitmap decodes on a browser thread, so a photo queued behind another one's
  * analysis is decoded while that analysis runs.
  */
-export async function decodeBitmap(source: PhotoSource): Promise<ImageBitmap> {
+export function decodeBitmap(source: PhotoSource): Promise<ImageBitmap> {
+  return decodeFile(new Blob([source.bytes]));
+}
+
+/** The same, for a file the worker holds (the Library's queue). */
+export async function decodeFile(file: Blob): Promise<ImageBitmap> {
   try {
-    return await createImageBitmap(new Blob([source.bytes]), { imageOrientation: 'from-image' });
+    return await createImageBitmap(file, { imageOrientation: 'from-image' });
   } catch {
     throw new Error(`${USER_ERROR_PREFIX}this file is not an image the browser can decode`);
   }
 }
 
-/** The decoded photo as RGB bytes; closes the bitmap. */
-export async function decodeToRgb(decoding: Promise<ImageBitmap>): Promise<RgbImage> {
+/** The decoded photo as RGB bytes; closes the bitmap, after showing it to `onBitmap` if given. */
+export async function decodeToRgb(decoding: Promise<ImageBitmap>, onBitmap?: (bitmap: ImageBitmap) => void): Promise<RgbImage> {
   const bitmap = await decoding;
   try {
+    onBitmap?.(bitmap);
     const { width, height } = bitmap;
     if (width === 0 || height === 0) throw new Error(`${USER_ERROR_PREFIX}the image is empty (0 pixels)`);
     const canvas = new OffscreenCanvas(width, height);

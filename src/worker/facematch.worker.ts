@@ -16,9 +16,12 @@ import {
 } from '../ml/embedders/resnet50';
 import { analyzeDetections } from '../ml/pipeline';
 import { distanceMatrix } from '../ml/similarity';
-import type { AnalyzedFace, EmbedderId, EmbedderInfo, FaceDetection } from '../ml/types';
+import type { AnalyzedFace, EmbedderId, EmbedderInfo, FaceDetection, RgbImage } from '../ml/types';
 import { debugLoseWebglContext, reserveWasmHeap, selectBackend, webglContextLost } from './backend';
-import { decodeBitmap, decodeToRgb } from './decode';
+import { LibraryDb, photoId } from '../storage/library-db';
+import { decodeBitmap, decodeFile, decodeToRgb } from './decode';
+import { SNIFF_BYTES, sniffFormat, undecodableReason } from './file-format';
+import { LibraryIndexer } from './library-indexer';
 import { WHOLE_PHOTO_MAX_PIXELS, faceRegion } from './face-regions';
 import { createFetchAssetReader } from './fetch-assets';
 import {
@@ -29,6 +32,10 @@ import {
   type BackendReport,
   type CancelledAnalysis,
   type FacematchWorkerApi,
+  type LibraryFileIn,
+  type LibraryProgress,
+  type LibraryProgressCallback,
+  type PhotoFace,
   type PhotoSlot,
   type ProgressCallback,
   type WebglProbe,
@@ -156,6 +163,112 @@ function transferablesOf(faces: AnalyzedFace[]): Transferable[] {
   return faces.flatMap((f) => [f.embedding.buffer as ArrayBuffer, f.crop.rgba.buffer as ArrayBuffer]);
 }
 
+/**
+ * One photo, decoded to faces: detection, crops and embeddings in steps between checkpoints, numbered left to right,
+ * each crop also as a PNG. Compare and the Library both analyse through this. `onBitmap` sees the decoded bitmap
+ * before it is closed (the Library draws its preview from it).
+ */
+async function analysePhoto(
+  decoding: Promise<ImageBitmap>,
+  step: () => Promise<void>,
+  onBitmap?: (bitmap: ImageBitmap) => void,
+): Promise<{ image: RgbImage; faces: PhotoFace[]; millis: AnalyzedPhoto['millis'] }> {
+  const models = requireReady();
+  const t0 = performance.now();
+  const image = await decodeToRgb(decoding, onBitmap);
+  const t1 = performance.now();
+  await step();
+  const detections = await models.detector.detect(image);
+  const t2 = performance.now();
+  const analysed: AnalyzedFace[] = [];
+  if (image.width * image.height <= WHOLE_PHOTO_MAX_PIXELS) {
+    for (let start = 0; start < detections.length; start += FACES_PER_STEP) {
+      await step();
+      const batch = detections.slice(start, start + FACES_PER_STEP);
+      analysed.push(...(await analyzeDetections(image, batch, models.embedder, { batchSize: FACES_PER_STEP })));
+    }
+  } else {
+    const maxSide = REGION_SIDE_PER_INPUT * models.embedder.info.inputSize;
+    for (const detection of detections) {
+      await step();
+      const region = faceRegion(image, detection, maxSide);
+      const [face] = await analyzeDetections(region.image, [region.detection], models.embedder);
+      analysed.push({ ...face, detection });
+    }
+  }
+  const sorted = sortLeftToRight(analysed);
+  const faces = await Promise.all(sorted.map(async (face) => ({ ...face, cropPng: await encodeCrop(face.crop) })));
+  const t3 = performance.now();
+  return { image, faces, millis: { decode: t1 - t0, detect: t2 - t1, embed: t3 - t2 } };
+}
+
+/** The Library's previews: long side in pixels, JPEG quality (~25 KB for a 1 MP photo). */
+const PREVIEW_SIDE = 480;
+const PREVIEW_QUALITY = 0.8;
+/** Files over this size are skipped with a message instead of exhausting memory. */
+const LIBRARY_MAX_FILE_BYTES = 80 * 1024 * 1024;
+
+/** The model in use and its weights' fingerprint: vectors of different models or weights never mix. */
+function embedderKey(): string | null {
+  if (!embedder) return null;
+  const id = embedder.info.id;
+  const files = index?.models[id]?.files;
+  const fingerprint = files ? Object.values(files).map((f) => f.sha256.slice(0, 8)).join('') : 'user';
+  return `${id}@${fingerprint}`;
+}
+
+function drawPreview(bitmap: ImageBitmap): OffscreenCanvas {
+  const scale = Math.min(1, PREVIEW_SIDE / Math.max(bitmap.width, bitmap.height));
+  const canvas = new OffscreenCanvas(Math.max(1, Math.round(bitmap.width * scale)), Math.max(1, Math.round(bitmap.height * scale)));
+  const context = canvas.getContext('2d');
+  if (!context) throw new Error('no 2D context on OffscreenCanvas');
+  context.imageSmoothingQuality = 'medium';
+  context.drawImage(bitmap, 0, 0, canvas.width, canvas.height);
+  return canvas;
+}
+
+/** Why a Library file was skipped, in words for people; null when the file is not at fault (then indexing stops). */
+async function libraryFailure(error: unknown, file: Blob): Promise<string | null> {
+  if (!(error instanceof Error) || !error.message.includes(USER_ERROR_PREFIX)) return null;
+  if (error.message.includes('not an image the browser can decode')) {
+    return undecodableReason(sniffFormat(new Uint8Array(await file.slice(0, SNIFF_BYTES).arrayBuffer())));
+  }
+  return error.message.slice(error.message.indexOf(USER_ERROR_PREFIX) + USER_ERROR_PREFIX.length);
+}
+
+let libraryDb: LibraryDb | null = null;
+let indexer: LibraryIndexer | null = null;
+
+function library(): { db: LibraryDb; indexer: LibraryIndexer } {
+  libraryDb ??= new LibraryDb();
+  const db = libraryDb;
+  indexer ??= new LibraryIndexer({
+    db,
+    embedderKey,
+    decode: (file) =>
+      file.size > LIBRARY_MAX_FILE_BYTES
+        ? Promise.reject(new Error(`${USER_ERROR_PREFIX}the file is over ${LIBRARY_MAX_FILE_BYTES / 1024 / 1024} MB`))
+        : decodeFile(file),
+    // one photo at a time through Compare's queue, so a Compare photo waits at most for one Library photo
+    analyse: (decoding) =>
+      serialised(async () => {
+        let preview: OffscreenCanvas | null = null;
+        const { image, faces } = await analysePhoto(decoding, () => new Promise((resolve) => setTimeout(resolve, 0)), (bitmap) => {
+          preview = drawPreview(bitmap);
+        });
+        const previewBlob = await (preview as OffscreenCanvas | null)!.convertToBlob({ type: 'image/jpeg', quality: PREVIEW_QUALITY });
+        return {
+          width: image.width,
+          height: image.height,
+          preview: previewBlob,
+          faces: faces.map((f) => ({ box: f.detection.box, keypoints: f.detection.keypoints, confidence: f.detection.confidence, crop: f.cropPng, embedding: f.embedding })),
+        };
+      }),
+    failureReason: libraryFailure,
+  });
+  return { db, indexer };
+}
+
 const api: FacematchWorkerApi = {
   async init(preference: BackendPreference, knownWebgl?: WebglProbe | null) {
     if (!backend) backend = await selectBackend(preference, knownWebgl);
@@ -187,6 +300,8 @@ const api: FacematchWorkerApi = {
       onProgress({ phase: 'warmup', label, loadedBytes: tracked.loaded, totalBytes: total });
       await warmUp();
       onProgress({ phase: 'ready', label, loadedBytes: tracked.loaded, totalBytes: total });
+      // photos a closed tab left waiting are indexed now, one at a time between Compare's requests
+      library().indexer.start();
       // next in the queue, while the person picks photos (it takes ~0.6 s on the bench machine)
       if (!heapReserved) {
         heapReserved = true;
@@ -230,43 +345,11 @@ const api: FacematchWorkerApi = {
     decoding.catch(() => undefined); // reported in turn, below
     return serialised(async (): Promise<AnalyzedPhoto | CancelledAnalysis> => {
       try {
-        await checkpoint(slot, requestId);
-        const models = requireReady();
-        const t0 = performance.now();
-        const image = await decodeToRgb(decoding);
-        const t1 = performance.now();
-        await checkpoint(slot, requestId);
-        const detections = await models.detector.detect(image);
-        const t2 = performance.now();
-        const analysed: AnalyzedFace[] = [];
-        if (image.width * image.height <= WHOLE_PHOTO_MAX_PIXELS) {
-          for (let start = 0; start < detections.length; start += FACES_PER_STEP) {
-            await checkpoint(slot, requestId);
-            const step = detections.slice(start, start + FACES_PER_STEP);
-            analysed.push(...(await analyzeDetections(image, step, models.embedder, { batchSize: FACES_PER_STEP })));
-          }
-        } else {
-          const maxSide = REGION_SIDE_PER_INPUT * models.embedder.info.inputSize;
-          for (const detection of detections) {
-            await checkpoint(slot, requestId);
-            const region = faceRegion(image, detection, maxSide);
-            const [face] = await analyzeDetections(region.image, [region.detection], models.embedder);
-            analysed.push({ ...face, detection });
-          }
-        }
-        const sorted = sortLeftToRight(analysed);
-        const faces = await Promise.all(sorted.map(async (face) => ({ ...face, cropPng: await encodeCrop(face.crop) })));
-        const t3 = performance.now();
-        await checkpoint(slot, requestId);
-        const result: AnalyzedPhoto = {
-          slot,
-          requestId,
-          width: image.width,
-          height: image.height,
-          embedder: models.embedder.info.id,
-          faces,
-          millis: { decode: t1 - t0, detect: t2 - t1, embed: t3 - t2 },
-        };
+        const step = () => checkpoint(slot, requestId);
+        await step();
+        const { image, faces, millis } = await analysePhoto(decoding, step);
+        await step();
+        const result: AnalyzedPhoto = { slot, requestId, width: image.width, height: image.height, embedder: requireReady().embedder.info.id, faces, millis };
         return Comlink.transfer(result, transferablesOf(faces));
       } catch (error) {
         if (error instanceof StaleRequest) return cancelled;
@@ -292,6 +375,54 @@ const api: FacematchWorkerApi = {
 
   async deleteStoredResnet50() {
     await idbDel(RESNET50_STORE_KEY);
+  },
+
+  async libraryAdd(files: LibraryFileIn[]) {
+    const { db, indexer: queue } = library();
+    // hashed in slices, so a folder of thousands never holds all its bytes at once
+    let added = 0;
+    let duplicates = 0;
+    for (let start = 0; start < files.length; start += 32) {
+      const slice = files.slice(start, start + 32);
+      const photos = await Promise.all(
+        slice.map(async ({ file, folder }) => ({ id: await photoId(await file.arrayBuffer()), name: file.name, folder, file })),
+      );
+      const outcome = await db.addPhotos(photos);
+      added += outcome.added.length;
+      duplicates += outcome.duplicates.length;
+      await queue.enqueued(outcome.added.length);
+    }
+    return { added, duplicates };
+  },
+
+  async libraryWatch(onProgress: LibraryProgressCallback) {
+    let last = 0;
+    let timer: ReturnType<typeof setTimeout> | null = null;
+    let latest: LibraryProgress | null = null;
+    // throttled: each post is a message the page must read
+    library().indexer.watch((progress) => {
+      latest = progress;
+      const now = performance.now();
+      const post = () => {
+        timer = null;
+        last = performance.now();
+        if (latest) void Promise.resolve(onProgress(latest)).catch(() => undefined);
+      };
+      if (progress.state !== 'indexing' || now - last > 250) post();
+      else timer ??= setTimeout(post, 250 - (now - last));
+    });
+  },
+
+  async libraryPause() {
+    library().indexer.pause();
+  },
+
+  async libraryResume() {
+    library().indexer.resume();
+  },
+
+  async libraryCancel() {
+    await library().indexer.cancel();
   },
 };
 

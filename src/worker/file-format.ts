@@ -73,21 +73,26 @@ const NAMES: Record<Exclude<SniffedFormat, null>, string> = {
 /** Formats a browser decodes natively: when one of these fails to open, the file itself is at fault. */
 const DECODABLE = new Set<SniffedFormat>(['jpeg', 'png', 'gif', 'webp', 'bmp', 'avif']);
 
-/** What to tell a person whose file the browser could not decode, given its sniffed format. */
-export function undecodableMessage(name: string, format: SniffedFormat): string {
-  if (format === null) return `“${name}” is not an image this browser can open (try a JPEG, PNG or WebP photo).`;
+/** Why the browser could not decode a file of this format, and what to do: "a HEIC photo, which …". */
+export function undecodableReason(format: SniffedFormat): string {
+  if (format === null) return 'not an image this browser can open (try a JPEG, PNG or WebP photo).';
   const kind = NAMES[format];
-  if (DECODABLE.has(format)) return `“${name}” is a ${kind} file, but it is incomplete or damaged and could not be opened.`;
+  if (DECODABLE.has(format)) return `a ${kind} file, but it is incomplete or damaged and could not be opened.`;
   switch (format) {
     case 'heic':
       return (
-        `“${name}” is a HEIC photo, which this browser can't open; export it as JPEG and try again ` +
+        "a HEIC photo, which this browser can't open; export it as JPEG and try again " +
         '(on an iPhone, Settings › Camera › Formats › Most Compatible saves new photos as JPEG).'
       );
     case 'svg':
     case 'pdf':
-      return `“${name}” is a ${kind} document, not a photo; export it as a PNG or JPEG image and try again.`;
+      return `a ${kind} document, not a photo; export it as a PNG or JPEG image and try again.`;
     default:
-      return `“${name}” is a ${kind} image, which this browser can't open; export it as JPEG or PNG and try again.`;
+      return `a ${kind} image, which this browser can't open; export it as JPEG or PNG and try again.`;
   }
+}
+
+/** What to tell a person whose file the browser could not decode, given its sniffed format. */
+export function undecodableMessage(name: string, format: SniffedFormat): string {
+  return `“${name}” is ${undecodableReason(format)}`;
 }

@@ -123,7 +123,43 @@ export interface FacematchWorkerApi {
   storedResnet50Bytes(): Promise<number | null>;
   /** removes the stored ResNet50 weights (the loaded model, if any, stays until another is chosen) */
   deleteStoredResnet50(): Promise<void>;
+  /** hashes and queues files for the Library (the same bytes are stored once) and starts indexing */
+  libraryAdd(files: LibraryFileIn[]): Promise<{ added: number; duplicates: number }>;
+  /** reports indexing progress to the page, now and on every change */
+  libraryWatch(onProgress: LibraryProgressCallback): Promise<void>;
+  libraryPause(): Promise<void>;
+  libraryResume(): Promise<void>;
+  /** drops the photos still waiting; what is indexed stays */
+  libraryCancel(): Promise<void>;
 }
+
+/** A file handed to the Library: File objects cross to the worker by reference, however many there are. */
+export interface LibraryFileIn {
+  file: File;
+  /** the folder path it came from ('' for loose files) */
+  folder: string;
+}
+
+/** The Library's indexing, as the worker reports it (throttled). */
+export interface LibraryProgress {
+  state: 'idle' | 'indexing' | 'paused';
+  /** photos finished (indexed or skipped) since the queue was last empty */
+  done: number;
+  /** done plus those still waiting */
+  queued: number;
+  /** faces found in the photos done */
+  faces: number;
+  /** files skipped (not an image, damaged, unsupported) */
+  failed: number;
+  photosPerSecond: number | null;
+  secondsLeft: number | null;
+  /** photos this worker analysed since it started (lets tests prove a resumed queue re-analyses nothing) */
+  analysedThisSession: number;
+  /** why indexing stopped, when it was not the files' fault (storage full, for example) */
+  error: string | null;
+}
+
+export type LibraryProgressCallback = (progress: LibraryProgress) => void;
 
 /** An error the worker raises on purpose, with a message meant for people. */
 export const USER_ERROR_PREFIX = 'facematch: ';

@@ -1,0 +1,201 @@
+import { useVirtualizer } from '@tanstack/react-virtual';
+import { useId, useRef, useState } from 'react';
+import type { LibraryPhoto } from '../../storage/library-db';
+import { useStore } from '../store';
+import { addToLibrary, cancelIndexing, droppedLibraryFiles, folderOf, pauseIndexing, resumeIndexing } from './library-actions';
+import { libraryDb, useBlobUrl, useLive } from './library-data';
+
+const TILE = 168;
+
+function plural(n: number, word: string): string {
+  return `${n.toLocaleString('en')} ${word}${n === 1 ? '' : 's'}`;
+}
+
+function duration(seconds: number): string {
+  if (seconds < 60) return `${Math.max(1, Math.round(seconds))} s`;
+  return `${Math.round(seconds / 60)} min`;
+}
+
+function IndexingProgress() {
+  const progress = useStore((s) => s.libraryProgress);
+  if (!progress || progress.queued === 0 || (progress.state === 'idle' && progress.done >= progress.queued)) return null;
+  const rate = progress.photosPerSecond;
+  const text = [
+    `${progress.done} of ${plural(progress.queued, 'photo')}`,
+    plural(progress.faces, 'face') + ' found',
+    rate ? `${rate.toFixed(1)} photos/s` : null,
+    progress.secondsLeft !== null && progress.state === 'indexing' ? `about ${duration(progress.secondsLeft)} left` : null,
+    progress.state === 'paused' ? 'paused' : null,
+  ]
+    .filter(Boolean)
+    .join(' · ');
+  return (
+    <div className="library-progress">
+      <div
+        role="progressbar"
+        aria-label="Indexing photos"
+        aria-valuemin={0}
+        aria-valuemax={progress.queued}
+        aria-valuenow={progress.done}
+        aria-valuetext={text}
+        className="progress-track"
+      >
+        <div className="progress-fill" style={{ width: `${(100 * progress.done) / Math.max(1, progress.queued)}%` }} />
+      </div>
+      <span className="progress-text">{text}</span>
+      {progress.state === 'paused' ? (
+        <button type="button" className="button small" onClick={() => void resumeIndexing()}>
+          Resume indexing
+        </button>
+      ) : (
+        <button type="button" className="button small" onClick={() => void pauseIndexing()}>
+          Pause indexing
+        </button>
+      )}
+      <button type="button" className="button small subtle" onClick={() => void cancelIndexing()}>
+        Cancel
+      </button>
+    </div>
+  );
+}
+
+function PhotoTile({ photo, style }: { photo: LibraryPhoto; style: React.CSSProperties }) {
+  const url = useBlobUrl(() => libraryDb().preview(photo.id), `${photo.id}:${photo.status}`);
+  const faces = photo.faceCount ?? 0;
+  const label =
+    photo.status === 'indexed' ? `${photo.name}, ${plural(faces, 'face')}` : photo.status === 'failed' ? `${photo.name}, skipped` : `${photo.name}, waiting`;
+  return (
+    <li className={`library-tile is-${photo.status}`} style={style} aria-label={label} data-id={photo.id} data-faces={photo.status === 'indexed' ? faces : undefined}>
+      {url ? <img src={url} alt="" loading="lazy" decoding="async" /> : <span className="tile-placeholder" aria-hidden="true" />}
+      <span className="tile-caption" aria-hidden="true">
+        {photo.status === 'indexed' ? plural(faces, 'face') : photo.status === 'failed' ? 'skipped' : '…'}
+      </span>
+    </li>
+  );
+}
+
+/** The library's photos in a virtualised grid: only the rows near the viewport are in the page. */
+function PhotoGrid({ photos }: { photos: LibraryPhoto[] }) {
+  const scroller = useRef<HTMLDivElement>(null);
+  const [width, setWidth] = useState(960);
+  const columns = Math.max(1, Math.floor(width / TILE));
+  const rows = Math.ceil(photos.length / columns);
+  const virtualizer = useVirtualizer({ count: rows, getScrollElement: () => scroller.current, estimateSize: () => TILE, overscan: 3 });
+  return (
+    <div
+      className="library-grid-scroll"
+      ref={(node) => {
+        scroller.current = node;
+        if (node && node.clientWidth && Math.floor(node.clientWidth / TILE) !== columns) setWidth(node.clientWidth);
+      }}
+    >
+      <ul className="library-grid" aria-label="Library photos" data-count={photos.length} style={{ height: virtualizer.getTotalSize() }}>
+        {virtualizer.getVirtualItems().flatMap((row) =>
+          photos.slice(row.index * columns, row.index * columns + columns).map((photo, column) => (
+            <PhotoTile key={photo.id} photo={photo} style={{ top: row.start, left: column * TILE, width: TILE - 8, height: TILE - 8 }} />
+          )),
+        )}
+      </ul>
+    </div>
+  );
+}
+
+/** The Library: add photos or folders, watch them being indexed, see every photo with its face count. */
+export function LibraryView() {
+  const counts = useLive((db) => db.counts(), [], { photos: 0, faces: 0, pending: 0, failed: 0 });
+  const photos = useLive((db) => db.allPhotos(), [], [] as LibraryPhoto[]);
+  const failures = useLive((db) => db.failures(), [], [] as LibraryPhoto[]);
+  const added = useStore((s) => s.libraryAdded);
+  const error = useStore((s) => s.libraryProgress?.error ?? null);
+  const analysedThisSession = useStore((s) => s.libraryProgress?.analysedThisSession ?? 0);
+  const [dragging, setDragging] = useState(false);
+  const filesId = useId();
+  const folderId = useId();
+
+  return (
+    <section
+      className={`library${dragging ? ' is-dragging' : ''}`}
+      aria-label="Library"
+      data-analysed-this-session={analysedThisSession}
+      onDragOver={(event) => {
+        event.preventDefault();
+        setDragging(true);
+      }}
+      onDragLeave={(event) => {
+        if (!event.currentTarget.contains(event.relatedTarget as Node | null)) setDragging(false);
+      }}
+      onDrop={(event) => {
+        event.preventDefault();
+        setDragging(false);
+        void droppedLibraryFiles(event.dataTransfer.items).then(addToLibrary);
+      }}
+    >
+      <header className="library-header">
+        <h2>Library</h2>
+        <p className="library-status" role="status" aria-label="Library status">
+          {plural(counts.photos, 'photo')} · {plural(counts.faces, 'face')}
+        </p>
+        <div className="panel-actions">
+          <label className="button" htmlFor={filesId}>
+            Add photos
+          </label>
+          <input
+            id={filesId}
+            className="visually-hidden"
+            type="file"
+            accept="image/*"
+            multiple
+            aria-label="Add photos to the library"
+            onChange={(event) => {
+              const files = Array.from(event.target.files ?? []);
+              event.target.value = '';
+              void addToLibrary(files.map((file) => ({ file, folder: '' })));
+            }}
+          />
+          <label className="button subtle" htmlFor={folderId}>
+            Add a folder
+          </label>
+          <input
+            id={folderId}
+            className="visually-hidden"
+            type="file"
+            multiple
+            aria-label="Add a folder to the library"
+            {...{ webkitdirectory: '' }}
+            onChange={(event) => {
+              const files = Array.from(event.target.files ?? []);
+              event.target.value = '';
+              void addToLibrary(files.map((file) => ({ file, folder: folderOf(file) })));
+            }}
+          />
+        </div>
+      </header>
+      <IndexingProgress />
+      {added && (
+        <p className="muted library-added">
+          Added {plural(added.added, 'photo')}
+          {added.duplicates > 0 ? `; ${plural(added.duplicates, 'file')} already in the library` : ''}.
+        </p>
+      )}
+      {error && <p className="error-text">Indexing stopped: {error}</p>}
+      {photos.length === 0 ? (
+        <p className="results-placeholder">Add photos or a whole folder (or drop them here). They are indexed on this device and kept in this browser.</p>
+      ) : (
+        <PhotoGrid photos={photos} />
+      )}
+      {failures.length > 0 && (
+        <details className="library-skipped" open>
+          <summary>{plural(failures.length, 'file')} skipped</summary>
+          <ul aria-label="Skipped files">
+            {failures.map((photo) => (
+              <li key={photo.id}>
+                <strong>{photo.folder ? `${photo.folder}/${photo.name}` : photo.name}</strong>: {photo.failure}
+              </li>
+            ))}
+          </ul>
+        </details>
+      )}
+      <p className="muted">{counts.pending > 0 ? `${plural(counts.pending, 'photo')} waiting to be indexed.` : ''}</p>
+    </section>
+  );
+}

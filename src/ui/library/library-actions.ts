@@ -1,0 +1,79 @@
+// What the Library view does: hand files to the worker's indexing queue, steer it, and switch views with the address.
+import type { LibraryFileIn } from '../../worker/protocol';
+import { pushAlert, useStore, type View } from '../store';
+import { libraryClient } from '../actions';
+import { userMessage } from '../worker-client';
+
+const LIBRARY_PATH = '/library';
+
+export function viewFromAddress(): View {
+  return location.pathname.replace(/\/+$/, '') === LIBRARY_PATH ? 'library' : 'compare';
+}
+
+/** Shows a view and puts it in the address (a new history entry, so back and forward move between views). */
+export function showView(view: View): void {
+  if (useStore.getState().view === view) return;
+  history.pushState(null, '', view === 'library' ? LIBRARY_PATH : '/');
+  useStore.setState({ view });
+}
+
+let routing = false;
+export function followAddress(): void {
+  useStore.setState({ view: viewFromAddress() });
+  if (routing) return;
+  routing = true;
+  window.addEventListener('popstate', () => useStore.setState({ view: viewFromAddress() }));
+}
+
+/** Queues files for indexing; a folder's files keep their folder path. Thousands go over in one message. */
+export async function addToLibrary(files: LibraryFileIn[]): Promise<void> {
+  if (files.length === 0) return;
+  try {
+    const outcome = await libraryClient().libraryAdd(files);
+    useStore.setState({ libraryAdded: outcome });
+  } catch (error) {
+    pushAlert(`Could not add the photos to the library: ${userMessage(error)}`);
+  }
+}
+
+export const folderOf = (file: File): string => {
+  const relative = (file as File & { webkitRelativePath?: string }).webkitRelativePath ?? '';
+  return relative.includes('/') ? relative.slice(0, relative.lastIndexOf('/')) : '';
+};
+
+/** Every file in a drop, descending into dropped folders. */
+export async function droppedLibraryFiles(items: DataTransferItemList): Promise<LibraryFileIn[]> {
+  const entries = Array.from(items)
+    .map((item) => item.webkitGetAsEntry?.() ?? null)
+    .filter((entry): entry is FileSystemEntry => entry !== null);
+  const files: LibraryFileIn[] = [];
+  const visit = async (entry: FileSystemEntry, folder: string): Promise<void> => {
+    if (entry.isFile) {
+      const file = await new Promise<File>((resolve, reject) => (entry as FileSystemFileEntry).file(resolve, reject));
+      files.push({ file, folder });
+      return;
+    }
+    const reader = (entry as FileSystemDirectoryEntry).createReader();
+    const path = folder ? `${folder}/${entry.name}` : entry.name;
+    // readEntries returns at most ~100 entries a call: read until it returns none
+    for (;;) {
+      const batch = await new Promise<FileSystemEntry[]>((resolve, reject) => reader.readEntries(resolve, reject));
+      if (batch.length === 0) break;
+      for (const child of batch) await visit(child, path);
+    }
+  };
+  for (const entry of entries) await visit(entry, '');
+  return files;
+}
+
+async function steer(step: () => Promise<void>, what: string): Promise<void> {
+  try {
+    await step();
+  } catch (error) {
+    pushAlert(`Could not ${what}: ${userMessage(error)}`);
+  }
+}
+
+export const pauseIndexing = () => steer(() => libraryClient().libraryPause(), 'pause indexing');
+export const resumeIndexing = () => steer(() => libraryClient().libraryResume(), 'resume indexing');
+export const cancelIndexing = () => steer(() => libraryClient().libraryCancel(), 'cancel indexing');
