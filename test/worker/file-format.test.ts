@@ -2,7 +2,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { SNIFF_BYTES, sniffFormat, undecodableMessage } from '../../src/ui/file-format';
+import { SNIFF_BYTES, sniffFormat, undecodableMessage } from '../../src/worker/file-format';
 import { sharedDir } from '../support/node-ml';
 
 const head = (file: string) => new Uint8Array(fs.readFileSync(path.join(sharedDir, file)).subarray(0, SNIFF_BYTES));
