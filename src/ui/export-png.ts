@@ -1,8 +1,8 @@
 // Renders the matched pairs into one PNG (crop A, crop B, distance, same-person probability, face numbers; threshold
 // and embedder in the header) and downloads it. Plain canvas work on the main thread: it only copies small crops.
 // The same figures go into a PNG tEXt chunk, so they stay readable by tools (and tests) without OCR.
-import { formatProbability, isUncertain, sameProbability } from '../ml/similarity';
 import type { EmbedderInfo, FaceCrop, MatchMode, MatchPair } from '../ml/types';
+import { pairCertainty, pairLine } from './match-words';
 import type { UiFace } from './store';
 
 export const EXPORT_FILE_NAME = 'facematch-matches.png';
@@ -31,14 +31,6 @@ export interface ExportInput {
 
 export const modeLabel = (mode: MatchMode) =>
   mode === 'one-to-one' ? 'one-to-one' : 'every pair under the threshold';
-
-/** One line per pair as drawn: "A1 <-> B2: distance 0.338, 97% same person". */
-export function pairLine(pair: MatchPair, embedder: EmbedderInfo): string {
-  const fit = embedder.calibration?.fit;
-  const p = fit ? sameProbability(fit, pair.distance) : null;
-  const probability = p === null ? '' : `, ${formatProbability(p)} same person${isUncertain(p) ? ' (uncertain)' : ''}`;
-  return `A${pair.a + 1} <-> B${pair.b + 1}: distance ${pair.distance.toFixed(3)}${probability}`;
-}
 
 export async function renderMatchesPng(input: ExportInput): Promise<Blob> {
   const width = PAD + CELL + PAD + CELL + PAD + TEXT_WIDTH + PAD;
@@ -74,10 +66,10 @@ export async function renderMatchesPng(input: ExportInput): Promise<Blob> {
     g.font = '15px ui-monospace, monospace';
     g.fillStyle = '#334155';
     g.fillText(`distance ${pair.distance.toFixed(3)}`, textLeft, top + 68);
-    if (fit) {
-      const p = sameProbability(fit, pair.distance);
-      g.fillStyle = isUncertain(p) ? '#9a3412' : '#0f172a';
-      g.fillText(`${formatProbability(p)} same person${isUncertain(p) ? ', uncertain' : ''}`, textLeft, top + 92, TEXT_WIDTH);
+    const sure = pairCertainty(fit, pair.distance);
+    if (sure) {
+      g.fillStyle = sure.uncertain ? '#9a3412' : '#0f172a';
+      g.fillText(`${sure.said} same person${sure.uncertain ? ', uncertain' : ''}`, textLeft, top + 92, TEXT_WIDTH);
       g.fillStyle = '#334155';
     }
     g.fillText(`#${row + 1} of ${input.pairs.length}`, textLeft, top + (fit ? 116 : 92));
@@ -92,7 +84,7 @@ export async function renderMatchesPng(input: ExportInput): Promise<Blob> {
     `facematch: ${input.pairs.length} matched pair${input.pairs.length === 1 ? '' : 's'}`,
     `Embedder: ${input.embedder.label}${input.embedder.calibration ? '' : ' (not calibrated: no probabilities)'}`,
     threshold.replace('≤', '<='),
-    ...input.pairs.map((pair) => pairLine(pair, input.embedder)),
+    ...input.pairs.map((pair) => pairLine(pair, fit)),
   ];
   return new Blob([withTextChunk(png, 'Description', lines.join('\n'))], { type: 'image/png' });
 }

@@ -32,10 +32,13 @@ interface CellProps {
   onClear(): void;
 }
 
-/** The cell's short text: ".56" for a distance, "71" (per cent) for a probability. */
+/**
+ * The cell's short text: ".567" for a distance, "71" (per cent) for a probability: the same digits as in the
+ * accessible name (WCAG 2.5.3, label in name: axe compares whole words, so a rounder ".57" would not count).
+ */
 function cellText(distance: number, probability: number | null, shows: 'distance' | 'probability'): string {
   if (shows === 'probability' && probability !== null) return formatProbability(probability).replace('%', '');
-  return distance.toFixed(2).replace(/^0/, '');
+  return distance.toFixed(3).replace(/^0/, '');
 }
 
 /** One cell; memoised on what it shows, so a threshold move re-renders only the cells that cross it. */

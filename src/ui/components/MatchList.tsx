@@ -1,5 +1,5 @@
-import { formatProbability, isUncertain, sameProbability } from '../../ml/similarity';
 import type { MatchPair } from '../../ml/types';
+import { matchLabel, pairCertainty } from '../match-words';
 import { setHighlight, useStore, type UiFace } from '../store';
 import { PAIR_COLORS } from '../colors';
 import { CropImage } from './CropImage';
@@ -16,16 +16,15 @@ export function MatchList({ pairs, facesA, facesB, threshold }: { pairs: MatchPa
       {pairs.map((pair, rank) => {
         const active = highlight.A === pair.a && highlight.B === pair.b;
         const strength = threshold > 0 ? Math.max(0, 1 - pair.distance / threshold) : 0;
-        const probability = fit ? sameProbability(fit, pair.distance) : null;
-        const uncertain = probability !== null && isUncertain(probability);
-        const said = probability === null ? '' : `, ${formatProbability(probability)} same person${uncertain ? ', uncertain' : ''}`;
+        const sure = pairCertainty(fit, pair.distance);
+        const uncertain = sure?.uncertain ?? false;
         return (
           <li
             key={`${pair.a}-${pair.b}`}
             className={`match${active ? ' is-active' : ''}${uncertain ? ' is-uncertain' : ''}`}
             style={{ '--face-color': PAIR_COLORS[rank % PAIR_COLORS.length] } as React.CSSProperties}
             tabIndex={0}
-            aria-label={`A${pair.a + 1} matches B${pair.b + 1}, distance ${pair.distance.toFixed(3)}${said}`}
+            aria-label={matchLabel(pair, fit)}
             onPointerEnter={() => setHighlight({ A: pair.a, B: pair.b })}
             onPointerLeave={() => setHighlight({ A: null, B: null })}
             onFocus={() => setHighlight({ A: pair.a, B: pair.b })}
@@ -41,11 +40,11 @@ export function MatchList({ pairs, facesA, facesB, threshold }: { pairs: MatchPa
                 <span className="mono match-distance" data-distance={pair.distance}>
                   {pair.distance.toFixed(3)}
                 </span>
-                {probability !== null && (
+                {sure && (
                   <>
                     {' · '}
-                    <span className="match-probability" data-probability={probability}>
-                      {formatProbability(probability)} same person
+                    <span className="match-probability" data-probability={sure.probability}>
+                      {sure.said} same person
                     </span>
                   </>
                 )}
