@@ -5,7 +5,7 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { expect, test, type Page } from '@playwright/test';
-import { bbtPhoto, repoRoot, sharedDir } from './support';
+import { bbtLabels, bbtPhoto, detectedBoxes, facesFound, nameFaces, readMatches, repoRoot, sharedDir } from './support';
 
 interface FddbImage {
   image: string;
@@ -71,15 +71,28 @@ test('a folder of 136 photos: indexed with progress, kept across a reload mid-wa
   await expect(progress(page)).toHaveAttribute('aria-valuemax', String(uniquePhotos));
   await expect(progress(page)).toHaveAttribute('aria-valuetext', /of \d+ photos · \d+ faces? found/);
 
+  // Paused, nothing more is indexed; resumed, it goes on.
+  await expect.poll(async () => (await readStatus(page)).photos, { timeout: 240_000, intervals: [100] }).toBeGreaterThanOrEqual(5);
+  await page.getByRole('button', { name: 'Pause indexing' }).click();
+  await expect(progress(page)).toHaveAttribute('aria-valuetext', /paused/);
+  const paused = (await readStatus(page)).photos;
+  await page.waitForTimeout(2500);
+  // at most the photo that was in flight when the pause came
+  expect((await readStatus(page)).photos).toBeLessThanOrEqual(paused + 1);
+  await page.getByRole('button', { name: 'Resume indexing' }).click();
+
   // Close the tab in the middle (a reload): what is stored stays, the rest is indexed after it, none twice.
   await expect.poll(async () => (await readStatus(page)).photos, { timeout: 240_000, intervals: [100] }).toBeGreaterThanOrEqual(20);
+  console.log(`library: before the reload, ${await progress(page).getAttribute('aria-valuetext')}`);
   await page.reload();
-  await expect(status(page)).toHaveText(/ photos? · /);
+  // read at once, before the new worker has its models and resumes (its first answer is the stored count)
+  await expect.poll(async () => (await readStatus(page)).photos, { intervals: [50] }).toBeGreaterThanOrEqual(20);
   const before = await readStatus(page);
   expect(before.photos).toBeGreaterThanOrEqual(20);
   expect(before.photos).toBeLessThan(uniquePhotos);
   await expect.poll(async () => (await readStatus(page)).photos, { timeout: 300_000 }).toBe(uniquePhotos);
   const after = await readStatus(page);
+  console.log(`library: ${after.photos} photos, ${after.faces} faces`);
   await expect(progress(page)).toHaveCount(0);
   // this worker analysed exactly the photos the first one had not stored (read from the last progress report)
   const analysed = await page.getByRole('region', { name: 'Library' }).getAttribute('data-analysed-this-session');
@@ -121,18 +134,58 @@ test('a folder with bad files: the good ones are indexed, the others listed with
   fs.mkdirSync(folder, { recursive: true });
   const bbt3 = fs.readFileSync(bbtPhoto(3));
   fs.copyFileSync(bbtPhoto(3), path.join(folder, 'bbt3.jpg'));
+  fs.copyFileSync(bbtPhoto(4), path.join(folder, 'bbt4.jpg'));
   fs.copyFileSync(path.join(sharedDir, 'datasets/group-photos/traversy-examples/groups/bill-steve-elon.jpg'), path.join(folder, 'png-named-jpg.jpg'));
   fs.writeFileSync(path.join(folder, 'cut-in-half.jpg'), bbt3.subarray(0, bbt3.length >> 1));
   fs.copyFileSync(path.join(sharedDir, 'datasets/faceapi-js-images/SOURCE.md'), path.join(folder, 'notes.txt'));
 
   await page.goto('/library');
   await page.getByLabel('Add a folder to the library').setInputFiles(folder);
-  await expect(status(page)).toHaveText(/^2 photos · \d+ faces$/, { timeout: 180_000 });
+  await expect(status(page)).toHaveText(/^3 photos · \d+ faces$/, { timeout: 180_000 });
   const skipped = page.getByRole('list', { name: 'Skipped files' });
   await expect(skipped.getByRole('listitem')).toHaveCount(2);
   await expect(skipped).toContainText(/cut-in-half\.jpg: a JPEG file, but it is incomplete or damaged/);
   await expect(skipped).toContainText(/notes\.txt: not an image this browser can open/);
   const { faces } = await readStatus(page);
-  // bbt3's five people and the three in the mislabelled PNG
-  expect(faces).toBeGreaterThanOrEqual(8);
+  // bbt3's five people, bbt4's six and the three in the mislabelled PNG
+  expect(faces).toBeGreaterThanOrEqual(14);
+
+  // Two Library photos side by side in Compare, from what is stored (no file, no new analysis): the four people
+  // bbt3 and bbt4 share are matched, as when the files are dropped on Compare.
+  const grid = page.getByRole('list', { name: 'Library photos' });
+  await grid.getByRole('button', { name: /^bbt3\.jpg, \d+ faces$/ }).click();
+  const detail = page.getByRole('region', { name: 'Photo' });
+  await expect(detail.getByRole('img', { name: /^bbt3\.jpg, \d+ faces marked$/ })).toBeVisible();
+  await detail.getByRole('button', { name: 'Open as photo A in Compare' }).click();
+  await expect(page).toHaveURL(/\/$/);
+  await facesFound(page, 'A');
+  await page.getByRole('link', { name: 'Library' }).click();
+  await grid.getByRole('button', { name: /^bbt4\.jpg, \d+ faces$/ }).click();
+  await detail.getByRole('button', { name: 'Open as photo B in Compare' }).click();
+  await facesFound(page, 'B');
+  const namesA = nameFaces(await detectedBoxes(page, 'A'), bbtLabels(3));
+  const namesB = nameFaces(await detectedBoxes(page, 'B'), bbtLabels(4));
+  await expect(page.getByRole('list', { name: 'Matches' }).getByRole('listitem').first()).toBeVisible();
+  const matched = (await readMatches(page)).map((m) => {
+    expect(namesA[m.a - 1]).toBe(namesB[m.b - 1]);
+    return namesA[m.a - 1];
+  });
+  expect(matched.sort()).toEqual(['leonard', 'penny', 'raj', 'sheldon']);
+
+  // Removing a photo takes its faces with it; clearing asks first, then empties the library.
+  await page.getByRole('link', { name: 'Library' }).click();
+  await grid.getByRole('button', { name: /^png-named-jpg\.jpg, \d+ faces$/ }).click();
+  await detail.getByRole('button', { name: 'Remove from the library' }).click();
+  await expect(status(page)).toHaveText(/^2 photos · /);
+  expect((await readStatus(page)).faces).toBeLessThan(faces);
+  await page.getByRole('button', { name: 'Clear the library' }).click();
+  const confirm = page.getByRole('group', { name: 'Confirm clearing the library' });
+  await confirm.getByRole('button', { name: 'Keep the library' }).click();
+  await expect(status(page)).toHaveText(/^2 photos · /);
+  await page.getByRole('button', { name: 'Clear the library' }).click();
+  await confirm.getByRole('button', { name: 'Clear everything' }).click();
+  await expect(status(page)).toHaveText('0 photos · 0 faces');
+  await expect(skipped).toHaveCount(0);
+  await page.reload();
+  await expect(status(page)).toHaveText('0 photos · 0 faces');
 });

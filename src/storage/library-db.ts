@@ -277,6 +277,11 @@ export class LibraryDb {
     return this.db.faces.where('photoId').equals(id).sortBy('index');
   }
 
+  /** Every model's vectors of one photo's faces. */
+  vectorsOf(id: string): Promise<LibraryEmbedding[]> {
+    return this.db.embeddings.where('photoId').equals(id).toArray();
+  }
+
   /** Every vector of one model, for matching and grouping. */
   embeddings(embedder: string): Promise<LibraryEmbedding[]> {
     return this.db.embeddings.where('embedder').equals(embedder).toArray();

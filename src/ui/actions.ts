@@ -404,6 +404,55 @@ async function updateMatrix(): Promise<void> {
   useStore.setState({ matrix: { requestA: a.requestId, requestB: b.requestId, values } });
 }
 
+/** A photo of the Library, as Compare can show it without its file: the stored preview, faces and vectors. */
+export interface StoredPhoto {
+  name: string;
+  width: number;
+  height: number;
+  preview: Blob;
+  /** the model the vectors came from */
+  embedder: EmbedderId;
+  faces: { box: [number, number, number, number]; keypoints: UiFace['keypoints']; confidence: number; crop: Blob; embedding: Float32Array }[];
+}
+
+/** The crop's pixels, which the PNG export draws synchronously. */
+async function cropPixels(png: Blob): Promise<UiFace['crop']> {
+  const bitmap = await createImageBitmap(png);
+  const canvas = new OffscreenCanvas(bitmap.width, bitmap.height);
+  const context = canvas.getContext('2d')!;
+  context.drawImage(bitmap, 0, 0);
+  bitmap.close();
+  return { width: canvas.width, height: canvas.height, rgba: context.getImageData(0, 0, canvas.width, canvas.height).data };
+}
+
+/** Shows a Library photo in a Compare slot: the same photo-with-faces, read from storage instead of analysed. */
+export async function showStoredPhoto(slot: PhotoSlot, stored: StoredPhoto): Promise<void> {
+  const requestId = nextRequestId(slot);
+  updatePhoto(slot, { ...emptyPhoto(requestId), status: 'decoding', name: stored.name });
+  clearDerived();
+  const faces: UiFace[] = await Promise.all(
+    stored.faces.map(async (face) => ({
+      box: face.box,
+      keypoints: face.keypoints,
+      confidence: face.confidence,
+      crop: await cropPixels(face.crop),
+      cropUrl: URL.createObjectURL(face.crop),
+      embedding: face.embedding,
+    })),
+  );
+  if (!isCurrentRequest(slot, requestId)) {
+    for (const face of faces) URL.revokeObjectURL(face.cropUrl);
+    return;
+  }
+  updatePhoto(slot, {
+    status: 'done',
+    display: { url: URL.createObjectURL(stored.preview), width: stored.width, height: stored.height },
+    faces,
+    embedder: stored.embedder,
+  });
+  await updateMatrix();
+}
+
 export function removePhoto(slot: PhotoSlot): void {
   const requestId = nextRequestId(slot);
   updatePhoto(slot, emptyPhoto(requestId));

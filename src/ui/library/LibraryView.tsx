@@ -2,7 +2,17 @@ import { useVirtualizer } from '@tanstack/react-virtual';
 import { useId, useRef, useState } from 'react';
 import type { LibraryPhoto } from '../../storage/library-db';
 import { useStore } from '../store';
-import { addToLibrary, cancelIndexing, droppedLibraryFiles, folderOf, pauseIndexing, resumeIndexing } from './library-actions';
+import {
+  addToLibrary,
+  cancelIndexing,
+  clearLibrary,
+  droppedLibraryFiles,
+  folderOf,
+  openInCompare,
+  pauseIndexing,
+  removeFromLibrary,
+  resumeIndexing,
+} from './library-actions';
 import { libraryDb, useBlobUrl, useLive } from './library-data';
 
 const TILE = 168;
@@ -59,23 +69,79 @@ function IndexingProgress() {
   );
 }
 
-function PhotoTile({ photo, style }: { photo: LibraryPhoto; style: React.CSSProperties }) {
+function PhotoTile({ photo, style, onOpen }: { photo: LibraryPhoto; style: React.CSSProperties; onOpen(id: string): void }) {
   const url = useBlobUrl(() => libraryDb().preview(photo.id), `${photo.id}:${photo.status}`);
   const faces = photo.faceCount ?? 0;
   const label =
     photo.status === 'indexed' ? `${photo.name}, ${plural(faces, 'face')}` : photo.status === 'failed' ? `${photo.name}, skipped` : `${photo.name}, waiting`;
   return (
-    <li className={`library-tile is-${photo.status}`} style={style} aria-label={label} data-id={photo.id} data-faces={photo.status === 'indexed' ? faces : undefined}>
-      {url ? <img src={url} alt="" loading="lazy" decoding="async" /> : <span className="tile-placeholder" aria-hidden="true" />}
-      <span className="tile-caption" aria-hidden="true">
-        {photo.status === 'indexed' ? plural(faces, 'face') : photo.status === 'failed' ? 'skipped' : '…'}
-      </span>
+    <li className={`library-tile is-${photo.status}`} style={style} data-id={photo.id} data-faces={photo.status === 'indexed' ? faces : undefined}>
+      <button type="button" className="tile-button" aria-label={label} disabled={photo.status !== 'indexed'} onClick={() => onOpen(photo.id)}>
+        {url ? <img src={url} alt="" loading="lazy" decoding="async" /> : <span className="tile-placeholder" aria-hidden="true" />}
+        <span className="tile-caption" aria-hidden="true">
+          {photo.status === 'indexed' ? plural(faces, 'face') : photo.status === 'failed' ? 'skipped' : '…'}
+        </span>
+      </button>
     </li>
   );
 }
 
+/** One Library photo large, its faces marked; from here it opens in Compare or leaves the library. */
+function PhotoDetail({ photo, onClose }: { photo: LibraryPhoto; onClose(): void }) {
+  const url = useBlobUrl(() => libraryDb().preview(photo.id), photo.id);
+  const faces = useLive((db) => db.facesOf(photo.id), [photo.id], []);
+  const width = photo.width ?? 1;
+  const height = photo.height ?? 1;
+  const stroke = Math.max(width, height) / 300;
+  return (
+    <section className="library-detail" aria-label="Photo">
+      <header className="library-header">
+        <h3>{photo.name}</h3>
+        <span className="muted">
+          {photo.folder ? `${photo.folder} · ` : ''}
+          {width} × {height} · {plural(photo.faceCount ?? 0, 'face')}
+        </span>
+        <div className="panel-actions">
+          <button type="button" className="button small" onClick={() => void openInCompare(photo.id, 'A')}>
+            Open as photo A in Compare
+          </button>
+          <button type="button" className="button small" onClick={() => void openInCompare(photo.id, 'B')}>
+            Open as photo B in Compare
+          </button>
+          <button
+            type="button"
+            className="button small subtle"
+            onClick={() => {
+              onClose();
+              void removeFromLibrary(photo.id);
+            }}
+          >
+            Remove from the library
+          </button>
+          <button type="button" className="button small subtle" onClick={onClose}>
+            Close
+          </button>
+        </div>
+      </header>
+      <div className="library-detail-frame">
+        {url && <img src={url} alt={`${photo.name}, ${plural(faces.length, 'face')} marked`} />}
+        <svg viewBox={`0 0 ${width} ${height}`} aria-hidden="true">
+          {faces.map((face) => (
+            <g key={face.id}>
+              <rect x={face.box[0]} y={face.box[1]} width={face.box[2]} height={face.box[3]} fill="none" stroke="var(--highlight)" strokeWidth={stroke} />
+              <text x={face.box[0]} y={face.box[1] - stroke} fontSize={stroke * 7} fill="var(--highlight)">
+                {face.index + 1}
+              </text>
+            </g>
+          ))}
+        </svg>
+      </div>
+    </section>
+  );
+}
+
 /** The library's photos in a virtualised grid: only the rows near the viewport are in the page. */
-function PhotoGrid({ photos }: { photos: LibraryPhoto[] }) {
+function PhotoGrid({ photos, onOpen }: { photos: LibraryPhoto[]; onOpen(id: string): void }) {
   const scroller = useRef<HTMLDivElement>(null);
   const [width, setWidth] = useState(960);
   const columns = Math.max(1, Math.floor(width / TILE));
@@ -92,7 +158,7 @@ function PhotoGrid({ photos }: { photos: LibraryPhoto[] }) {
       <ul className="library-grid" aria-label="Library photos" data-count={photos.length} style={{ height: virtualizer.getTotalSize() }}>
         {virtualizer.getVirtualItems().flatMap((row) =>
           photos.slice(row.index * columns, row.index * columns + columns).map((photo, column) => (
-            <PhotoTile key={photo.id} photo={photo} style={{ top: row.start, left: column * TILE, width: TILE - 8, height: TILE - 8 }} />
+            <PhotoTile key={photo.id} photo={photo} onOpen={onOpen} style={{ top: row.start, left: column * TILE, width: TILE - 8, height: TILE - 8 }} />
           )),
         )}
       </ul>
@@ -109,6 +175,9 @@ export function LibraryView() {
   const error = useStore((s) => s.libraryProgress?.error ?? null);
   const analysedThisSession = useStore((s) => s.libraryProgress?.analysedThisSession ?? 0);
   const [dragging, setDragging] = useState(false);
+  const [openId, setOpenId] = useState<string | null>(null);
+  const [confirmingClear, setConfirmingClear] = useState(false);
+  const opened = openId ? photos.find((p) => p.id === openId) ?? null : null;
   const filesId = useId();
   const folderId = useId();
 
@@ -178,10 +247,11 @@ export function LibraryView() {
         </p>
       )}
       {error && <p className="error-text">Indexing stopped: {error}</p>}
+      {opened && <PhotoDetail photo={opened} onClose={() => setOpenId(null)} />}
       {photos.length === 0 ? (
         <p className="results-placeholder">Add photos or a whole folder (or drop them here). They are indexed on this device and kept in this browser.</p>
       ) : (
-        <PhotoGrid photos={photos} />
+        <PhotoGrid photos={photos} onOpen={setOpenId} />
       )}
       {failures.length > 0 && (
         <details className="library-skipped" open>
@@ -195,7 +265,33 @@ export function LibraryView() {
           </ul>
         </details>
       )}
-      <p className="muted">{counts.pending > 0 ? `${plural(counts.pending, 'photo')} waiting to be indexed.` : ''}</p>
+      <footer className="library-footer">
+        <p className="muted">{counts.pending > 0 ? `${plural(counts.pending, 'photo')} waiting to be indexed.` : ''}</p>
+        {photos.length > 0 &&
+          (confirmingClear ? (
+            <p role="group" aria-label="Confirm clearing the library">
+              Remove all {plural(photos.length, 'photo')} and their faces from this browser?{' '}
+              <button
+                type="button"
+                className="button small danger"
+                onClick={() => {
+                  setConfirmingClear(false);
+                  setOpenId(null);
+                  void clearLibrary();
+                }}
+              >
+                Clear everything
+              </button>{' '}
+              <button type="button" className="button small subtle" onClick={() => setConfirmingClear(false)}>
+                Keep the library
+              </button>
+            </p>
+          ) : (
+            <button type="button" className="button small subtle" onClick={() => setConfirmingClear(true)}>
+              Clear the library
+            </button>
+          ))}
+      </footer>
     </section>
   );
 }

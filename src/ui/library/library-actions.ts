@@ -1,7 +1,10 @@
 // What the Library view does: hand files to the worker's indexing queue, steer it, and switch views with the address.
 import type { LibraryFileIn } from '../../worker/protocol';
 import { pushAlert, useStore, type View } from '../store';
-import { libraryClient } from '../actions';
+import type { EmbedderId } from '../../ml/types';
+import type { PhotoSlot } from '../../worker/protocol';
+import { libraryClient, showStoredPhoto } from '../actions';
+import { libraryDb } from './library-data';
 import { userMessage } from '../worker-client';
 
 const LIBRARY_PATH = '/library';
@@ -77,3 +80,46 @@ async function steer(step: () => Promise<void>, what: string): Promise<void> {
 export const pauseIndexing = () => steer(() => libraryClient().libraryPause(), 'pause indexing');
 export const resumeIndexing = () => steer(() => libraryClient().libraryResume(), 'resume indexing');
 export const cancelIndexing = () => steer(() => libraryClient().libraryCancel(), 'cancel indexing');
+
+/** Opens a Library photo in a Compare slot, with the vectors of the model in use, and switches to Compare. */
+export async function openInCompare(photoId: string, slot: PhotoSlot): Promise<void> {
+  const db = libraryDb();
+  const [photo] = (await db.allPhotos()).filter((p) => p.id === photoId);
+  const embedder = useStore.getState().embedder?.id;
+  const [preview, faces, vectors] = await Promise.all([db.preview(photoId), db.facesOf(photoId), db.vectorsOf(photoId)]);
+  const byFace = new Map(vectors.filter((v) => v.embedder.split('@')[0] === embedder).map((v) => [v.faceId, v.vector]));
+  if (!photo || !preview || !embedder || photo.width === undefined || photo.height === undefined) return;
+  if (faces.some((f) => !byFace.has(f.id))) {
+    pushAlert(`“${photo.name}” was indexed with another face model; it can be compared once it is indexed again.`);
+    return;
+  }
+  showView('compare');
+  await showStoredPhoto(slot, {
+    name: photo.name,
+    width: photo.width,
+    height: photo.height,
+    preview,
+    embedder: embedder as EmbedderId,
+    faces: faces.map((f) => ({ box: f.box, keypoints: f.keypoints, confidence: f.confidence, crop: f.crop, embedding: byFace.get(f.id)! })),
+  });
+}
+
+/** Removes one photo and everything stored for it. */
+export async function removeFromLibrary(photoId: string): Promise<void> {
+  try {
+    await libraryDb().removePhoto(photoId);
+  } catch (error) {
+    pushAlert(`Could not remove the photo: ${userMessage(error)}`);
+  }
+}
+
+/** Empties the library: the queue is stopped first, so nothing is written after the clear. */
+export async function clearLibrary(): Promise<void> {
+  try {
+    await libraryClient().libraryCancel();
+    await libraryDb().clear();
+    useStore.setState({ libraryAdded: null });
+  } catch (error) {
+    pushAlert(`Could not clear the library: ${userMessage(error)}`);
+  }
+}
