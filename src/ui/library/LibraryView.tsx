@@ -1,5 +1,5 @@
 import { useVirtualizer } from '@tanstack/react-virtual';
-import { useId, useRef, useState } from 'react';
+import { useEffect, useId, useRef, useState } from 'react';
 import type { LibraryPhoto } from '../../storage/library-db';
 import { useStore } from '../store';
 import {
@@ -166,6 +166,33 @@ function PhotoGrid({ photos, onOpen }: { photos: LibraryPhoto[]; onOpen(id: stri
   );
 }
 
+function megabytes(bytes: number): string {
+  return bytes >= 1e9 ? `${(bytes / 1e9).toFixed(1)} GB` : `${(bytes / 1e6).toFixed(1)} MB`;
+}
+
+/** How much this site stores and may store, re-read as the library changes; whether the browser keeps it for good. */
+function StorageUse({ photos }: { photos: number }) {
+  const [use, setUse] = useState<{ usage: number; quota: number; persisted: boolean } | null>(null);
+  useEffect(() => {
+    let live = true;
+    const storage = navigator.storage;
+    if (!storage?.estimate) return;
+    void Promise.all([storage.estimate(), storage.persisted?.() ?? Promise.resolve(false)]).then(([estimate, persisted]) => {
+      if (live) setUse({ usage: estimate.usage ?? 0, quota: estimate.quota ?? 0, persisted });
+    });
+    return () => {
+      live = false;
+    };
+  }, [photos]);
+  if (!use) return null;
+  return (
+    <p className="muted library-storage">
+      Stored in this browser: {megabytes(use.usage)} of {megabytes(use.quota)} available
+      {use.persisted ? ' · kept until you clear it' : ' · the browser may clear it when space runs low'}
+    </p>
+  );
+}
+
 /** The Library: add photos or folders, watch them being indexed, see every photo with its face count. */
 export function LibraryView() {
   const counts = useLive((db) => db.counts(), [], { photos: 0, faces: 0, pending: 0, failed: 0 });
@@ -246,7 +273,14 @@ export function LibraryView() {
           {added.duplicates > 0 ? `; ${plural(added.duplicates, 'file')} already in the library` : ''}.
         </p>
       )}
-      {error && <p className="error-text">Indexing stopped: {error}</p>}
+      {error && (
+        <p className="error-text">
+          Indexing stopped: {error}. What is indexed is kept; free some space or remove photos, then{' '}
+          <button type="button" className="button small" onClick={() => void resumeIndexing()}>
+            Resume indexing
+          </button>
+        </p>
+      )}
       {opened && <PhotoDetail photo={opened} onClose={() => setOpenId(null)} />}
       {photos.length === 0 ? (
         <p className="results-placeholder">Add photos or a whole folder (or drop them here). They are indexed on this device and kept in this browser.</p>
@@ -267,6 +301,7 @@ export function LibraryView() {
       )}
       <footer className="library-footer">
         <p className="muted">{counts.pending > 0 ? `${plural(counts.pending, 'photo')} waiting to be indexed.` : ''}</p>
+        <StorageUse photos={counts.photos + counts.pending} />
         {photos.length > 0 &&
           (confirmingClear ? (
             <p role="group" aria-label="Confirm clearing the library">

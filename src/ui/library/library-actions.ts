@@ -31,6 +31,8 @@ export function followAddress(): void {
 /** Queues files for indexing; a folder's files keep their folder path. Thousands go over in one message. */
 export async function addToLibrary(files: LibraryFileIn[]): Promise<void> {
   if (files.length === 0) return;
+  // ask once that the browser keep the library rather than evict it under storage pressure
+  void navigator.storage?.persist?.().catch(() => false);
   try {
     const outcome = await libraryClient().libraryAdd(files);
     useStore.setState({ libraryAdded: outcome });
