@@ -5,7 +5,7 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { expect, test, type Page } from '@playwright/test';
-import { bbtLabels, bbtPhoto, detectedBoxes, facesFound, nameFaces, readMatches, repoRoot, sharedDir } from './support';
+import { bbtLabels, bbtPhoto, detectedBoxes, facesFound, nameFaces, readMatches, repoRoot, screenshot, sharedDir } from './support';
 
 interface FddbImage {
   image: string;
@@ -105,6 +105,35 @@ test('a folder of 136 photos: indexed with progress, kept across a reload mid-wa
   const annotated = fddbImages.reduce((sum, i) => sum + i.boxes.length, 0);
   expect(after.faces).toBeGreaterThan(0.75 * annotated);
   expect(after.faces).toBeLessThan(1.15 * annotated);
+
+  await screenshot(page, '10-library');
+  // what the library keeps per photo, read from IndexedDB itself (README: "What is stored")
+  const stored = await page.evaluate(async () => {
+    const db = await new Promise<IDBDatabase>((resolve, reject) => {
+      const open = indexedDB.open('facematch-library');
+      open.onsuccess = () => resolve(open.result);
+      open.onerror = () => reject(open.error);
+    });
+    const all = <T,>(store: string) =>
+      new Promise<T[]>((resolve, reject) => {
+        const request = db.transaction(store).objectStore(store).getAll();
+        request.onsuccess = () => resolve(request.result as T[]);
+        request.onerror = () => reject(request.error);
+      });
+    const previews = await all<{ blob: Blob }>('previews');
+    const faces = await all<{ crop: Blob }>('faces');
+    const vectors = await all<{ vector: Float32Array }>('embeddings');
+    db.close();
+    return {
+      previews: previews.reduce((n, p) => n + p.blob.size, 0),
+      crops: faces.reduce((n, f) => n + f.crop.size, 0),
+      vectors: vectors.reduce((n, v) => n + v.vector.byteLength, 0),
+    };
+  });
+  console.log(
+    `library: per photo ${(stored.previews / after.photos / 1024).toFixed(1)} KB preview, ${(stored.crops / after.photos / 1024).toFixed(1)} KB of crops, ` +
+      `${(stored.vectors / after.photos / 1024).toFixed(2)} KB of vectors (${after.faces} faces)`,
+  );
 
   // The same folder again adds nothing.
   await page.getByLabel('Add a folder to the library').setInputFiles(folder);
