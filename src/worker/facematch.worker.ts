@@ -151,13 +151,16 @@ function sortLeftToRight(faces: AnalyzedFace[]): AnalyzedFace[] {
 }
 
 /** The crop as a PNG, encoded here rather than on the UI thread. */
-async function encodeCrop(crop: AnalyzedFace['crop']): Promise<Blob> {
+async function encodeCrop(crop: AnalyzedFace['crop'], type: CropType = 'image/png'): Promise<Blob> {
   const canvas = new OffscreenCanvas(crop.width, crop.height);
   const context = canvas.getContext('2d');
   if (!context) throw new Error('no 2D context on OffscreenCanvas');
   context.putImageData(new ImageData(new Uint8ClampedArray(crop.rgba), crop.width, crop.height), 0, 0);
-  return canvas.convertToBlob({ type: 'image/png' });
+  return canvas.convertToBlob(type === 'image/jpeg' ? { type, quality: 0.85 } : { type });
 }
+
+/** Compare shows crops as lossless PNGs; the Library stores JPEGs (a quarter of the size: ~6 KB a face). */
+type CropType = 'image/png' | 'image/jpeg';
 
 function transferablesOf(faces: AnalyzedFace[]): Transferable[] {
   return faces.flatMap((f) => [f.embedding.buffer as ArrayBuffer, f.crop.rgba.buffer as ArrayBuffer]);
@@ -172,6 +175,7 @@ async function analysePhoto(
   decoding: Promise<ImageBitmap>,
   step: () => Promise<void>,
   onBitmap?: (bitmap: ImageBitmap) => void,
+  cropType: CropType = 'image/png',
 ): Promise<{ image: RgbImage; faces: PhotoFace[]; millis: AnalyzedPhoto['millis'] }> {
   const models = requireReady();
   const t0 = performance.now();
@@ -197,7 +201,7 @@ async function analysePhoto(
     }
   }
   const sorted = sortLeftToRight(analysed);
-  const faces = await Promise.all(sorted.map(async (face) => ({ ...face, cropPng: await encodeCrop(face.crop) })));
+  const faces = await Promise.all(sorted.map(async (face) => ({ ...face, cropPng: await encodeCrop(face.crop, cropType) })));
   const t3 = performance.now();
   return { image, faces, millis: { decode: t1 - t0, detect: t2 - t1, embed: t3 - t2 } };
 }
@@ -255,7 +259,7 @@ function library(): { db: LibraryDb; indexer: LibraryIndexer } {
         let preview: OffscreenCanvas | null = null;
         const { image, faces } = await analysePhoto(decoding, () => new Promise((resolve) => setTimeout(resolve, 0)), (bitmap) => {
           preview = drawPreview(bitmap);
-        });
+        }, 'image/jpeg');
         const previewBlob = await (preview as OffscreenCanvas | null)!.convertToBlob({ type: 'image/jpeg', quality: PREVIEW_QUALITY });
         return {
           width: image.width,
