@@ -90,6 +90,8 @@ test('a folder of 136 photos: indexed with progress, kept across a reload mid-wa
   const before = await readStatus(page);
   expect(before.photos).toBeGreaterThanOrEqual(20);
   expect(before.photos).toBeLessThan(uniquePhotos);
+  await expect.poll(async () => (await readStatus(page)).photos, { timeout: 300_000 }).toBeGreaterThanOrEqual(uniquePhotos - 10);
+  console.log(`library: after the reload, ${await progress(page).getAttribute('aria-valuetext')}`);
   await expect.poll(async () => (await readStatus(page)).photos, { timeout: 300_000 }).toBe(uniquePhotos);
   const after = await readStatus(page);
   console.log(`library: ${after.photos} photos, ${after.faces} faces`);

@@ -101,6 +101,8 @@ export class LibraryIndexer {
       this.publish({ queued: pending, done: 0, faces: 0, failed: 0 });
     }
     this.publish({ state: 'indexing', error: null });
+    // the rate counts from the first photo analysed, not from when files were queued (the models may still load)
+    if (this.progress.done === 0) this.startedAt = performance.now();
     let next = await this.deps.db.nextPending(BATCH);
     while (next.length > 0 && !this.paused && !this.cancelled) {
       const decodings = next.map(({ file }) => {
