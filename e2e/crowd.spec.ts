@@ -4,7 +4,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { expect, test, type Page } from '@playwright/test';
-import { detectedBoxes, facesFound, openApp, readMatches, sharedDir, type Box } from './support';
+import { detectedBoxes, facesFound, mainThreadGaps, openApp, readMatches, sharedDir, watchMainThread, type Box } from './support';
 
 const SIDE = 11;
 const CELL = 200;
@@ -76,31 +76,11 @@ test('a photo with over 100 faces: analysed, the page stays responsive, matrix a
   test.setTimeout(300_000);
   const { first, second } = gridPeople();
   await openApp(page);
-  await page.evaluate(() => {
-    const w = window as unknown as { __gaps: number[]; __longTasks: string[] };
-    w.__gaps = [];
-    w.__longTasks = [];
-    new PerformanceObserver((list) => {
-      for (const e of list.getEntries()) {
-        const status = [...document.querySelectorAll('[data-status]')].map((n) => n.getAttribute('data-status')).join('/');
-        w.__longTasks.push(`${Math.round(e.duration)} ms at ${Math.round(e.startTime)} (${status})`);
-      }
-    }).observe({ type: 'longtask' });
-    let last = performance.now();
-    setInterval(() => {
-      const now = performance.now();
-      w.__gaps.push(now - last);
-      last = now;
-    }, 50);
-  });
+  await watchMainThread(page);
   await giveGrid(page, 'A', first, 'lfw-grid-first.jpg');
   await giveGrid(page, 'B', second, 'lfw-grid-second.jpg');
   // from here on only the app runs on the main thread (composing the grids above is the test's own work)
-  await page.evaluate(() => {
-    const w = window as unknown as { __gaps: number[]; __longTasks: string[] };
-    w.__gaps.length = 0;
-    w.__longTasks.length = 0;
-  });
+  await mainThreadGaps(page, true);
   // Wait with plain DOM checks while the gaps are measured: Playwright's role queries walk the whole accessibility
   // tree on each poll, and on a page with ~300 faces that walk alone blocked the main thread for up to 0.5 s.
   await page.waitForFunction(
@@ -111,9 +91,8 @@ test('a photo with over 100 faces: analysed, the page stays responsive, matrix a
     { polling: 500, timeout: 240_000 },
   );
   await page.waitForTimeout(1500); // the deferred heatmap and crop strips
-  const gaps = await page.evaluate(() => (window as unknown as { __gaps: number[] }).__gaps);
-  const longest = Math.max(...gaps);
-  console.log(`crowd: long tasks ${await page.evaluate(() => (window as unknown as { __longTasks: string[] }).__longTasks.join('; '))}`);
+  const { longest, ticks, longTasks } = await mainThreadGaps(page);
+  console.log(`crowd: long tasks ${longTasks}`);
 
   const countA = await facesFound(page, 'A');
   const countB = await facesFound(page, 'B');
@@ -139,7 +118,7 @@ test('a photo with over 100 faces: analysed, the page stays responsive, matrix a
   console.log(
     `crowd: ${countA} + ${countB} faces; ${matches.length} matches; between portraits ${portraitMatches.length}, ` +
       `${sameCell} the same person; ` +
-      `longest main-thread gap ${longest.toFixed(0)} ms over ${gaps.length} ticks`,
+      `longest main-thread gap ${longest.toFixed(0)} ms over ${ticks} ticks`,
   );
   expect(sameCell).toBeGreaterThanOrEqual(110);
   expect(portraitMatches.length - sameCell).toBeLessThanOrEqual(2);

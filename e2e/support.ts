@@ -141,3 +141,40 @@ export async function watchWorkerTraffic(page: Page): Promise<void> {
 export async function workerTraffic(page: Page): Promise<{ sent: number; cancelled: number }> {
   return page.evaluate(() => ({ ...(window as unknown as { __workerTraffic: { sent: number; cancelled: number } }).__workerTraffic }));
 }
+
+/**
+ * Starts measuring the page's main thread from the inside: a 50 ms interval records how late each tick fires (a
+ * long task shows as a long gap), and long tasks are listed with what the photo panels were doing at the time.
+ */
+export async function watchMainThread(page: Page): Promise<void> {
+  await page.evaluate(() => {
+    const w = window as unknown as { __gaps: number[]; __longTasks: string[] };
+    w.__gaps = [];
+    w.__longTasks = [];
+    new PerformanceObserver((list) => {
+      for (const e of list.getEntries()) {
+        const status = [...document.querySelectorAll('[data-status]')].map((n) => n.getAttribute('data-status')).join('/');
+        w.__longTasks.push(`${Math.round(e.duration)} ms at ${Math.round(e.startTime)} (${status})`);
+      }
+    }).observe({ type: 'longtask' });
+    let last = performance.now();
+    setInterval(() => {
+      const now = performance.now();
+      w.__gaps.push(now - last);
+      last = now;
+    }, 50);
+  });
+}
+
+/** What watchMainThread() saw; `reset` starts a new measuring window. */
+export async function mainThreadGaps(page: Page, reset = false): Promise<{ longest: number; ticks: number; longTasks: string }> {
+  return page.evaluate((reset) => {
+    const w = window as unknown as { __gaps: number[]; __longTasks: string[] };
+    const seen = { longest: Math.max(0, ...w.__gaps), ticks: w.__gaps.length, longTasks: w.__longTasks.join('; ') };
+    if (reset) {
+      w.__gaps.length = 0;
+      w.__longTasks.length = 0;
+    }
+    return seen;
+  }, reset);
+}

@@ -5,7 +5,8 @@ import { cellPaint } from '../cell-colors';
 import { setHighlight, useStore, type UiFace } from '../store';
 import { CropImage } from './CropImage';
 
-interface Props {
+/** What both heatmaps (the table and, for crowded photos, the canvas) are drawn from. */
+export interface HeatmapProps {
   matrix: number[][];
   facesA: UiFace[];
   facesB: UiFace[];
@@ -98,7 +99,7 @@ export function MatrixReadout({ matrix, shown, matched, threshold, fit, hint }: 
 const NUMBERS_UP_TO = 10;
 
 /** The A x B heatmap: crops on both axes, the distance on hover or focus, matched cells ringed. */
-export const DistanceMatrix = memo(function DistanceMatrix({ matrix, facesA, facesB, pairs, threshold, scaleMax }: Props) {
+export const DistanceMatrix = memo(function DistanceMatrix({ matrix, facesA, facesB, pairs, threshold, scaleMax }: HeatmapProps) {
   const highlight = useStore((s) => s.highlight);
   const fit = useStore((s) => s.embedder?.calibration?.fit);
   const matrixShows = useStore((s) => s.matrixShows);

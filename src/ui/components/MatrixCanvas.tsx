@@ -1,17 +1,8 @@
 import { memo, useEffect, useMemo, useRef, useState, type KeyboardEvent, type PointerEvent } from 'react';
-import type { MatchPair } from '../../ml/types';
-import { setHighlight, useStore, type UiFace } from '../store';
+import { setHighlight, useStore } from '../store';
 import { cellPaint } from '../cell-colors';
-import { MatrixReadout } from './DistanceMatrix';
+import { MatrixReadout, type HeatmapProps } from './DistanceMatrix';
 
-interface Props {
-  matrix: number[][];
-  facesA: UiFace[];
-  facesB: UiFace[];
-  pairs: MatchPair[];
-  threshold: number;
-  scaleMax: number;
-}
 
 /** Beyond this many cells the heatmap is drawn on a canvas: 139 x 145 buttons took a 1 s commit on this machine. */
 export const CANVAS_MATRIX_CELLS = 2500;
@@ -22,7 +13,7 @@ const cellSize = (columns: number) => Math.max(3, Math.min(14, Math.floor(720 / 
  * The heatmap of a crowded pair of photos, on one canvas: the same colours and readout as the table, a pointer or
  * the arrow keys pick a cell. The match list stays the accessible list of what matched.
  */
-export const MatrixCanvas = memo(function MatrixCanvas({ matrix, facesA, facesB, pairs, threshold, scaleMax }: Props) {
+export const MatrixCanvas = memo(function MatrixCanvas({ matrix, facesA, facesB, pairs, threshold, scaleMax }: HeatmapProps) {
   const canvas = useRef<HTMLCanvasElement>(null);
   const highlight = useStore((s) => s.highlight);
   const fit = useStore((s) => s.embedder?.calibration?.fit);
