@@ -40,6 +40,7 @@ const api = {
     const t0 = performance.now();
     // face-api.js bundles no WASM backend; tfjs-backend-wasm 1.7.0 (plain WASM: no SIMD, no threads) is its match.
     if (which === 'wasm-1t' || which === 'wasm-plain') throw new Error(`face-api's tfjs ${tf.version_core} has only one WASM flavour (use wasm)`);
+    if (which === 'webgpu') throw new Error(`face-api's tfjs ${tf.version_core} has no WebGPU backend`);
     if (which === 'wasm') setWasmPath('/vendor/tfjs-backend-wasm-1.7.0/tfjs-backend-wasm.wasm');
     await tf.setBackend(which);
     await tf.ready();

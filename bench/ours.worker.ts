@@ -59,7 +59,7 @@ const api = {
       // The app's own selection; forcing the flag off picks the non-threaded SIMD binary.
       if (which === 'wasm-1t' || which === 'wasm-plain') tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
       if (which === 'wasm-plain') tf.env().set('WASM_HAS_SIMD_SUPPORT', false);
-      const report = await selectBackend(which === 'webgl' ? 'webgl' : 'wasm');
+      const report = await selectBackend(which === 'webgl' || which === 'webgpu' ? which : 'wasm');
       detail = report.detail;
     }
     const expected = which.startsWith('wasm') ? 'wasm' : which;

@@ -2,10 +2,11 @@
 
 /**
  * ours: the app's backends ('wasm' as the app runs it: SIMD, one thread per core when isolated); 'wasm-1t' = WASM SIMD
- * with threads forced off, 'wasm-plain' = no SIMD, no threads (like face-api's). face-api: its tfjs 1.7 backends,
+ * with threads forced off, 'wasm-plain' = no SIMD, no threads (like face-api's); 'webgl' and 'webgpu' forced, on
+ * whatever adapter the browser has (SwiftShader on the bench machine). face-api: its tfjs 1.7 backends,
  * 'wasm' being tfjs-backend-wasm 1.7.0.
  */
-export type BenchBackend = 'wasm' | 'wasm-1t' | 'wasm-plain' | 'webgl' | 'cpu';
+export type BenchBackend = 'wasm' | 'wasm-1t' | 'wasm-plain' | 'webgl' | 'webgpu' | 'cpu';
 
 export interface InitReport {
   backend: string;

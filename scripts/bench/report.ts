@@ -13,6 +13,11 @@ function table(head: string[], rows: (string | number)[][]): string {
   return [line(cells[0]), widths.map((w) => '-'.repeat(w)).join('  '), ...cells.slice(1).map(line)].join('\n');
 }
 
+/** A backend as the tables name it: SwiftShader (CPU-emulated GPU) figures say so, never to be read as a GPU's. */
+export function backendLabel(s: BenchReport['backends'][number]): string {
+  return /swiftshader/i.test(s.ours.init.detail) ? `${s.backend} (SwiftShader)` : s.backend;
+}
+
 export function printReport(r: BenchReport): void {
   const out: string[] = [];
   const m = r.machine;
@@ -30,7 +35,7 @@ export function printReport(r: BenchReport): void {
       r.backends.map((s) => {
         const p = s.peer && 'init' in s.peer ? s.peer : undefined;
         return [
-          s.backend,
+          backendLabel(s),
           s.ours.init.detail.slice(0, 40),
           ms(s.ours.init.initMs),
           `${ms(s.ours.loadMs.median)}/${ms(s.ours.loadMs.min)}`,
@@ -55,7 +60,7 @@ export function printReport(r: BenchReport): void {
       r.backends.map((s) => {
         const peer = s.photos.every((p) => p.peer);
         return [
-          s.backend,
+          backendLabel(s),
           s.photos.length,
           ms(median(s.photos.map((p) => p.ours.median))),
           ms(median(s.photos.map((p) => p.ours.min))),
@@ -79,7 +84,7 @@ export function printReport(r: BenchReport): void {
     const peers = r.backends.filter((s) => s.peerTotalMs !== undefined);
     out.push(
       table(
-        ['photo', 'MP', ...r.backends.map((s) => `ours ${s.backend}`), ...peers.map((s) => `f-a ${s.peerBackend}${s.backend === s.peerBackend ? '' : ` (${s.backend} run)`}`)],
+        ['photo', 'MP', ...r.backends.map((s) => `ours ${backendLabel(s)}`), ...peers.map((s) => `f-a ${s.peerBackend}${s.backend === s.peerBackend ? '' : ` (${s.backend} run)`}`)],
         wasm.photos.map((p) => {
           return [
             path.basename(p.image),
@@ -92,6 +97,15 @@ export function printReport(r: BenchReport): void {
           ];
         }),
       ),
+      '',
+    );
+  }
+  const gpu = r.backends.filter((s) => s.backend === 'webgl' || s.backend === 'webgpu');
+  if (gpu.length || r.skipped?.length) {
+    out.push(
+      `GPU backends: ${gpu.map((s) => `${backendLabel(s)} on ${s.ours.init.detail}`).join('; ') || 'none ran'}` +
+        (gpu.some((s) => /swiftshader/i.test(s.ours.init.detail)) ? ' (SwiftShader = Chromium emulating a GPU on the CPU: correctness only, never a GPU speed)' : ''),
+      ...(r.skipped ?? []).map((k) => `  ${k.backend} could not run: ${k.reason}`),
       '',
     );
   }
@@ -133,7 +147,7 @@ export function printReport(r: BenchReport): void {
       const best = min(e.batchedMsPerFace);
       const gflops = e.gflopPerFace / (best / 1000);
       return [
-        s.backend,
+        backendLabel(s),
         e.id,
         ms(e.loadMs),
         ms(e.warmMs),
@@ -152,10 +166,10 @@ export function printReport(r: BenchReport): void {
     out.push(table(['backend', 'embedder', 'load', 'warm-up', 'single', 'batched', 'faces/s', 'GFLOP/face', 'GFLOP/s', 'conv probe', 'of probe'], embedRows));
     for (const s of r.backends) {
       if (!s.convProbe) continue;
-      out.push(`  conv probe ${s.backend}: ${s.convProbe.map((c) => `${c.label} ${(c.gflop / (min(c.ms) / 1000)).toFixed(1)} GFLOP/s`).join('; ')}`);
+      out.push(`  conv probe ${backendLabel(s)}: ${s.convProbe.map((c) => `${c.label} ${(c.gflop / (min(c.ms) / 1000)).toFixed(1)} GFLOP/s`).join('; ')}`);
     }
     for (const s of r.backends) {
-      for (const e of s.embedders ?? []) out.push(`  ${s.backend} ${e.id} top kernels: ${e.kernels.map((k) => `${k.name} ${ms(k.ms)} ms/${k.calls}`).join(', ')}`);
+      for (const e of s.embedders ?? []) out.push(`  ${backendLabel(s)} ${e.id} top kernels: ${e.kernels.map((k) => `${k.name} ${ms(k.ms)} ms/${k.calls}`).join(', ')}`);
     }
     out.push('');
   }

@@ -10,7 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser } from 'playwright-core';
-import { CHROMIUM_FLAGS } from '../chromium-flags';
+import { CHROMIUM_FLAGS, WEBGPU_SWIFTSHADER_FLAGS } from '../chromium-flags';
 import { readOptions } from '../cli';
 import type { BenchBackend, ConvProbe, DetectReport, EmbedReport, ImageReport, InitReport, MemoryReport, MtcnnProfile } from '../../bench/protocol';
 import { benchApp, profileApp, type AppProfile, type AppReport } from './app-bench';
@@ -23,7 +23,7 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
 const sharedDir = path.resolve(root, process.env.SHARED_DIR ?? '../shared');
 const chromiumPath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
-const USAGE = `npm run bench [-- --quick] [--json FILE] [--no-build] [--skip-app | --only-app] [--skip-peer] [--webgl-embed]
+const USAGE = `npm run bench [-- --quick] [--json FILE] [--no-build] [--skip-app | --only-app] [--skip-peer] [--webgl-embed] [--webgpu-embed] [--real-gpu] [--backends LIST]
                   [--threads-ab N] [--subset N] [--reps N] [--peer-reps N] [--no-full-parity] [--profile | --no-profile]`;
 const args = readOptions(USAGE, {
   quick: { type: 'boolean' },
@@ -32,6 +32,9 @@ const args = readOptions(USAGE, {
   'skip-app': { type: 'boolean' },
   'skip-peer': { type: 'boolean' },
   'webgl-embed': { type: 'boolean' },
+  'webgpu-embed': { type: 'boolean' },
+  'real-gpu': { type: 'boolean' },
+  backends: { type: 'string' },
   'threads-ab': { type: 'string' },
   'only-app': { type: 'boolean' },
   subset: { type: 'string' },
@@ -50,6 +53,15 @@ const options = {
   peer: !args['skip-peer'],
   /** embedders on SwiftShader WebGL too (slow: every shader compiles on the CPU) */
   webglEmbed: args['webgl-embed'] === true,
+  /** embedders on WebGPU too (slow on SwiftShader: ~13 s per small photo under load) */
+  webgpuEmbed: args['webgpu-embed'] === true,
+  /**
+   * on a machine with a GPU: the bench page's browser runs on it (no SwiftShader flags), so the webgl and webgpu
+   * rows are real GPU figures. Without it they are SwiftShader's, and labelled so.
+   */
+  realGpu: args['real-gpu'] === true,
+  /** only these bench-page backends (comma-separated, e.g. wasm,webgpu); all of the plan by default */
+  backends: args.backends?.split(',').map((b) => b.trim()),
   /** alternate WASM with and without threads, same photo and model, to see whether threads pay here */
   threadsAB: Number(args['threads-ab'] ?? (quick ? 0 : 2)),
   /** only the real-app part (no bench page) */
@@ -141,6 +153,8 @@ export interface BenchReport {
   mtcnn_ratio_by_backend: Record<string, number | null>;
   end_to_end_ms: number | null;
   goals: Record<string, { target: string; value: string; met: boolean | null }>;
+  /** backends that could not run in this browser, and why */
+  skipped?: { backend: BenchBackend; reason: string }[];
   elapsedS: number;
 }
 
@@ -162,7 +176,8 @@ async function main(): Promise<void> {
   const loadBefore = loadavg();
   log(`load average before: ${loadBefore.join(' ')}`);
   if (options.build) build();
-  for (const required of ['.bench/app/index.html', '.bench/dist/index.html', '.bench/models/faceapi/mtcnn_model-shard1', 'public/models/index.json']) {
+  const needed = ['.bench/dist/index.html', 'public/models/index.json', ...(options.app ? ['.bench/app/index.html'] : []), ...(options.peer ? ['.bench/models/faceapi/mtcnn_model-shard1'] : [])];
+  for (const required of needed) {
     if (!fs.existsSync(path.join(root, required))) throw new Error(`${required} is missing (run without --no-build)`);
   }
 
@@ -179,7 +194,7 @@ async function main(): Promise<void> {
   const browser = await chromium.launch({
     executablePath: chromiumPath,
     args: [
-      ...CHROMIUM_FLAGS,
+      ...(options.realGpu ? [...CHROMIUM_FLAGS.filter((flag) => !/swiftshader/.test(flag)), '--enable-unsafe-webgpu'] : [...CHROMIUM_FLAGS, ...WEBGPU_SWIFTSHADER_FLAGS]),
       // measureUserAgentSpecificMemory() answers at once instead of at the next GC
       '--enable-blink-features=ForceEagerMeasureMemory',
     ],
@@ -222,10 +237,24 @@ async function main(): Promise<void> {
           { backend: 'wasm-plain', peer: options.peer, photos: subset, embed: false, extra: false, warmEach: false },
           { backend: 'wasm-1t', peer: false, photos: subset, embed: true, extra: false, warmEach: false },
           { backend: 'webgl', peer: options.peer, photos: few, embed: options.webglEmbed, extra: false, warmEach: true },
+          { backend: 'webgpu', peer: false, photos: few, embed: options.webgpuEmbed, extra: false, warmEach: true },
           { backend: 'cpu', peer: options.peer, photos: few, embed: false, extra: false, warmEach: false },
         ];
 
-    for (const step of options.onlyApp ? [] : plan) report.backends.push(await benchBackend(bench, step, report));
+    for (const step of options.onlyApp ? [] : plan.filter((p) => !options.backends || options.backends.includes(p.backend))) {
+      if (step.backend !== 'webgl' && step.backend !== 'webgpu') {
+        report.backends.push(await benchBackend(bench, step, report));
+        continue;
+      }
+      // a GPU backend this browser lacks is reported, not fatal
+      try {
+        report.backends.push(await benchBackend(bench, step, report));
+      } catch (error) {
+        log(`${step.backend}: could not run (${(error as Error).message.split('\n')[0]})`);
+        report.skipped = [...(report.skipped ?? []), { backend: step.backend, reason: (error as Error).message.split('\n')[0] }];
+        await bench.stop('ours');
+      }
+    }
     if (!options.onlyApp && options.threadsAB > 0) report.threadsAB = await threadsAB(bench, options.threadsAB);
     if (pageErrors.length) log(`bench page errors: ${pageErrors.join(' | ')}`);
 

@@ -206,6 +206,9 @@ export class WorkerClient {
         const crash = error instanceof WorkerCrashed;
         const gpu = this.backend?.name === 'webgpu' ? 'WebGPU' : this.backend?.name === 'webgl' ? 'WebGL' : null;
         const gpuFault = !crash && !isUserError(error) && gpu !== null;
+        // a lost GPU fails the step (a read-back rejects) before the worker reports why: where that report comes
+        // soon (WebGL's context-lost event), it names the loss in the restart's reason
+        if (gpuFault) await Promise.race([crashed.catch(() => undefined), new Promise((resolve) => setTimeout(resolve, 500))]);
         if ((!crash && !gpuFault) || attempt >= retries) {
           if (crash || gpuFault) this.restart(crash ? error.message : `${gpu} failed`).catch(() => undefined);
           throw error;

@@ -107,7 +107,8 @@ const webgpuDevice = (): GpuDeviceLike | undefined => (tf.backend() as unknown a
 
 /**
  * The same for a lost WebGPU device (driver reset, GPU process crash, device.destroy()): uncaught, so the UI
- * restarts on the next backend. Work in flight fails too: every result is read back from the lost device.
+ * restarts on the next backend. Work in flight usually fails first: its read-back (mapAsync) rejects at once, while
+ * device.lost resolved later than the UI waits on SwiftShader (checked with destroy() mid-analysis).
  */
 function watchWebgpuDevice(): void {
   void webgpuDevice()?.lost.then((info) => {
