@@ -59,7 +59,7 @@ test('a lost WebGL context restarts the worker on WASM and the interrupted work 
   await expect(page.getByRole('progressbar')).toHaveCount(1);
   const mlWorker = workers.find((w) => w.url().includes('facematch.worker'))!;
   const lost = await mlWorker.evaluate(() =>
-    (self as unknown as { facematchDebug: { loseWebglContext(): boolean } }).facematchDebug.loseWebglContext(),
+    (self as unknown as { facematchDebug: { loseGpu(): boolean } }).facematchDebug.loseGpu(),
   );
   expect(lost).toBe(true);
 

@@ -80,7 +80,7 @@ test('?backend=webgpu: bbt3 and bbt4 matched on WebGPU; a lost device mid-analys
   await choosePhoto(page, 'A', path.join(faceapiImages, 'examples/images/sheldon/sheldon1.png'));
   await expect(panelStatus(page, 'A')).toHaveText(/Finding faces/);
   const lost = await mlWorker.evaluate(() =>
-    (self as unknown as { facematchDebug: { loseWebglContext(): boolean } }).facematchDebug.loseWebglContext(),
+    (self as unknown as { facematchDebug: { loseGpu(): boolean } }).facematchDebug.loseGpu(),
   );
   expect(lost).toBe(true);
   await expect(page.getByRole('contentinfo').getByRole('status')).toContainText(

@@ -45,7 +45,8 @@ export function userMessage(error: unknown): string {
 export interface WorkerClientEvents {
   onBackend(report: BackendReport): void;
   onProgress: ProgressCallback;
-  onRestart(reason: string): void;
+  /** the worker stopped and was restarted on `backend` */
+  onRestart(reason: string, backend: BackendName): void;
 }
 
 interface Instance {
@@ -177,10 +178,11 @@ export class WorkerClient {
   }
 
   private async restart(reason: string): Promise<void> {
-    this.restarting ??= this.replaceWorker(this.nextBackend(), () => {
+    const next = this.nextBackend();
+    this.restarting ??= this.replaceWorker(next, () => {
       this.restarts += 1;
       if (this.restarts > this.maxRestarts) throw new Error(`the analysis worker keeps failing (${reason})`);
-      this.events.onRestart(reason);
+      this.events.onRestart(reason, next);
     });
     return this.restarting;
   }
@@ -189,6 +191,7 @@ export class WorkerClient {
   private async run<T>(step: (api: Comlink.Remote<FacematchWorkerApi>) => Promise<T>, retries = 1): Promise<T> {
     for (let attempt = 0; ; attempt++) {
       if (this.restarting) await this.restarting;
+      let crashed = this.instance.crashed;
       try {
         // inside the try: a worker that dies or is replaced while starting is retried like one that dies mid-step
         await this.ready;
@@ -196,7 +199,8 @@ export class WorkerClient {
           attempt--; // replaced meanwhile: wait for the new worker and its models
           continue;
         }
-        const { api, crashed } = this.instance;
+        const { api } = this.instance;
+        crashed = this.instance.crashed;
         return await Promise.race([step(api), crashed]);
       } catch (error) {
         if (error instanceof WorkerReplaced) {

@@ -80,6 +80,15 @@ async function checkpoint(slot: PhotoSlot, requestId: number): Promise<void> {
 /** Faces embedded per step between checkpoints: bounds how long a cancelled photo keeps the worker busy. */
 const FACES_PER_STEP = 8;
 
+/**
+ * On a GPU backend every new batch size compiles new shaders (seconds each on a slow GPU), so batches are padded to
+ * FACES_PER_STEP with copies of their last face, whose results are dropped: the one shape the warm-up compiled.
+ */
+function embedderBatch(detections: FaceDetection[]): FaceDetection[] {
+  if (!backend || backend.name === 'wasm' || detections.length === 0) return detections;
+  return [...detections, ...new Array<FaceDetection>(FACES_PER_STEP - detections.length).fill(detections[detections.length - 1])];
+}
+
 /** A large photo's face regions are cut at most this many embedder inputs long (keeps ~2x oversampling). */
 const REGION_SIDE_PER_INPUT = 6;
 
@@ -125,7 +134,7 @@ async function warmUp(): Promise<void> {
     confidence: 1,
     keypoints: { left_eye: [80, 85], right_eye: [112, 85], nose: [96, 105], mouth_left: [84, 125], mouth_right: [108, 125] },
   };
-  const [face] = await analyzeDetections({ data, width: side, height: side }, [detection], e);
+  const [face] = await analyzeDetections({ data, width: side, height: side }, embedderBatch([detection]), e, { batchSize: FACES_PER_STEP });
   const png = await encodeCrop(face.crop);
   await decodeToRgb(decodeBitmap({ kind: 'bytes', bytes: await png.arrayBuffer() }));
 }
@@ -189,14 +198,15 @@ async function analysePhoto(
     for (let start = 0; start < detections.length; start += FACES_PER_STEP) {
       await step();
       const batch = detections.slice(start, start + FACES_PER_STEP);
-      analysed.push(...(await analyzeDetections(image, batch, models.embedder, { batchSize: FACES_PER_STEP })));
+      const embedded = await analyzeDetections(image, embedderBatch(batch), models.embedder, { batchSize: FACES_PER_STEP });
+      analysed.push(...embedded.slice(0, batch.length));
     }
   } else {
     const maxSide = REGION_SIDE_PER_INPUT * models.embedder.info.inputSize;
     for (const detection of detections) {
       await step();
       const region = faceRegion(image, detection, maxSide);
-      const [face] = await analyzeDetections(region.image, [region.detection], models.embedder);
+      const [face] = await analyzeDetections(region.image, embedderBatch([region.detection]), models.embedder, { batchSize: FACES_PER_STEP });
       analysed.push({ ...face, detection });
     }
   }
@@ -431,6 +441,6 @@ const api: FacematchWorkerApi = {
 };
 
 // For tests: Playwright evaluates in the worker's global scope, which cannot reach the tfjs module.
-(self as unknown as { facematchDebug: object }).facematchDebug = { loseWebglContext: debugLoseWebglContext };
+(self as unknown as { facematchDebug: object }).facematchDebug = { loseGpu: debugLoseWebglContext };
 
 Comlink.expose(api);

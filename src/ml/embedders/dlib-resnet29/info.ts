@@ -1,6 +1,6 @@
 // What the UI knows about the dlib ResNet-29 embedder (plain data, no tfjs).
 import type { EmbedderCalibration, EmbedderInfo } from '../../types';
-import calibration from './calibration.json';
+import calibration from './calibration.json' with { type: 'json' };
 
 export const DLIB_RESNET29_INFO: EmbedderInfo = {
   id: 'dlib-resnet29',

@@ -1,6 +1,6 @@
 // What the UI knows about the VGGFace2 MobileNet embedder (plain data, no tfjs).
 import type { EmbedderCalibration, EmbedderInfo } from '../../types';
-import calibration from './calibration.json';
+import calibration from './calibration.json' with { type: 'json' };
 
 export const VGGFACE2_MOBILENET_INFO: EmbedderInfo = {
   id: 'vggface2-mobilenet',
