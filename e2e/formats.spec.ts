@@ -41,7 +41,7 @@ for (const { format, make } of [
   { format: 'AVIF', make: () => encode('avifenc', ['--min', '10', '--max', '30', bbtPhoto(3)], 'bbt3.avif') },
   { format: 'WebP', make: () => encode('cwebp', ['-quiet', '-q', '85', bbtPhoto(3), '-o'], 'bbt3.webp') },
 ]) {
-  test(`an ${format} photo is analysed like the JPEG it was made from`, async ({ page }) => {
+  test(`a photo in ${format} is analysed like the JPEG it was made from`, async ({ page }) => {
     const file = make();
     await openApp(page);
     await choosePhoto(page, 'A', file);
