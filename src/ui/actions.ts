@@ -1,12 +1,10 @@
 // What the UI does: decode photos, hand them to the worker, fold results into the store.
 // file -> (display: <img>; analysis: worker, which decodes it) -> results -> store -> overlay.
 import type { EmbedderId, EmbedderInfo, MatchMode } from '../ml/types';
-import { BACKEND_PREFERENCES, isCancelled, type BackendName, type BackendPreference, type PhotoSlot, type PhotoSource } from '../worker/protocol';
+import { BACKEND_PREFERENCES, BACKEND_SHORT_NAMES, isCancelled, type BackendPreference, type PhotoSlot, type PhotoSource } from '../worker/protocol';
 import { SNIFF_BYTES, sniffFormat, undecodableMessage, type SniffedFormat } from '../worker/file-format';
 import { SLOTS, emptyPhoto, pushAlert, updatePhoto, useStore, type PhotoDisplay, type UiFace } from './store';
 import { WorkerClient, userMessage } from './worker-client';
-
-const BACKEND_NAMES: Record<BackendName, string> = { webgpu: 'WebGPU', webgl: 'WebGL', wasm: 'WASM' };
 
 const EMBEDDER_CHOICE_KEY = 'facematch.embedder';
 const BACKEND_CHOICE_KEY = 'facematch.backend';
@@ -98,7 +96,7 @@ export async function startApp(): Promise<void> {
     onBackend: (backend) => useStore.setState({ backend }),
     onProgress: (progress) => useStore.setState({ progress: progress.phase === 'ready' ? null : progress }),
     onRestart: (reason, backend) =>
-      useStore.setState({ notice: `The analysis worker stopped (${reason}); restarted it on ${BACKEND_NAMES[backend]} and resumed.` }),
+      useStore.setState({ notice: `The analysis worker stopped (${reason}); restarted it on ${BACKEND_SHORT_NAMES[backend]} and resumed.` }),
   });
   void client.watchLibrary((libraryProgress) => useStore.setState({ libraryProgress })).catch(() => undefined);
   try {

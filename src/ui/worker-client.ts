@@ -6,6 +6,7 @@ import * as Comlink from 'comlink';
 import type { EmbedderId, EmbedderInfo, SimilarityMetric } from '../ml/types';
 import {
   BACKEND_ORDER,
+  BACKEND_SHORT_NAMES,
   USER_ERROR_PREFIX,
   type AnalyzedPhoto,
   type BackendName,
@@ -36,11 +37,7 @@ function isUserError(error: unknown): boolean {
 /** The worker was replaced on purpose (a backend change); the call runs again on the new one. */
 class WorkerReplaced extends Error {}
 
-export function userMessage(error: unknown): string {
-  const message = error instanceof Error ? error.message : String(error);
-  const at = message.indexOf(USER_ERROR_PREFIX);
-  return at >= 0 ? message.slice(at + USER_ERROR_PREFIX.length) : message;
-}
+export { userMessage } from '../worker/protocol';
 
 export interface WorkerClientEvents {
   onBackend(report: BackendReport): void;
@@ -208,7 +205,7 @@ export class WorkerClient {
           continue;
         }
         const crash = error instanceof WorkerCrashed;
-        const gpu = this.backend?.name === 'webgpu' ? 'WebGPU' : this.backend?.name === 'webgl' ? 'WebGL' : null;
+        const gpu = this.backend && this.backend.name !== 'wasm' ? BACKEND_SHORT_NAMES[this.backend.name] : null;
         const gpuFault = !crash && !isUserError(error) && gpu !== null;
         // a lost GPU fails the step (a read-back rejects) before the worker reports why: where that report comes
         // soon (WebGL's context-lost event), it names the loss in the restart's reason

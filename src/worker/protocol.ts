@@ -17,6 +17,9 @@ export const BACKEND_LABELS: Record<BackendName, string> = {
   wasm: 'CPU (WASM)',
 };
 
+/** A backend's name in a sentence ("restarted it on WebGL", "WebGPU failed"). */
+export const BACKEND_SHORT_NAMES: Record<BackendName, string> = { webgpu: 'WebGPU', webgl: 'WebGL', wasm: 'WASM' };
+
 /** The WebGPU adapter a worker gets; null when there is none. */
 export interface WebgpuProbe {
   vendor: string;
@@ -163,3 +166,10 @@ export type LibraryProgressCallback = (progress: LibraryProgress) => void;
 
 /** An error the worker raises on purpose, with a message meant for people. */
 export const USER_ERROR_PREFIX = 'facematch: ';
+
+/** The part of an error meant for people (after USER_ERROR_PREFIX), or the whole message. */
+export function userMessage(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  const at = message.indexOf(USER_ERROR_PREFIX);
+  return at >= 0 ? message.slice(at + USER_ERROR_PREFIX.length) : message;
+}

@@ -1,5 +1,5 @@
 import { useId } from 'react';
-import { BACKEND_LABELS, type BackendName, type BackendPreference, type BackendReport } from '../../worker/protocol';
+import { BACKEND_LABELS, BACKEND_SHORT_NAMES, type BackendPreference, type BackendReport } from '../../worker/protocol';
 import { chooseBackend, deleteStoredWeights } from '../actions';
 import { useStore, type AppState } from '../store';
 
@@ -10,16 +10,14 @@ const CHOICES: { value: BackendPreference; label: string }[] = [
   { value: 'wasm', label: 'WASM (CPU)' },
 ];
 
-const SHORT_NAMES: Record<BackendName, string> = { webgpu: 'WebGPU', webgl: 'WebGL', wasm: 'WASM' };
-
 function describe(backend: BackendReport): string {
-  const name = SHORT_NAMES[backend.name];
+  const name = BACKEND_SHORT_NAMES[backend.name];
   return `${name}: ${backend.detail}, ${backend.crossOriginIsolated ? 'cross-origin isolated' : 'not cross-origin isolated'}`;
 }
 
 /** Why this backend runs, in words: the fallback reason wins, since it explains a surprise. */
 export function why(backend: BackendReport, state: Pick<AppState, 'backendPreference' | 'backendPreferenceSource'>): string {
-  const name = SHORT_NAMES[backend.name];
+  const name = BACKEND_SHORT_NAMES[backend.name];
   if (state.backendPreference !== 'auto' && backend.name === state.backendPreference) {
     return state.backendPreferenceSource === 'url' ? 'Requested by the ?backend= address parameter.' : 'Chosen in these settings.';
   }
