@@ -19,7 +19,7 @@ let client: WorkerClient | null = null;
  */
 let modelsLoading: Promise<void> | null = null;
 /** Wakes the analyses that arrive before start-up has begun its first load; rejects if start-up fails first. */
-let startupBegan = deferred();
+const startupBegan = deferred();
 
 function deferred(): { promise: Promise<void>; resolve(): void; reject(error: unknown): void } {
   let resolve!: () => void;
@@ -113,18 +113,14 @@ export async function startApp(): Promise<void> {
   }
 }
 
-/** Identifies the latest load, so an older one that finishes late does not overwrite the store. */
-let latestLoad: object | null = null;
-
 /** Runs a model load as the one analyses wait for; a newer load supersedes it, including its store update. */
 function loadEmbedder(load: () => Promise<EmbedderInfo>): Promise<EmbedderInfo> {
   useStore.setState({ modelsReady: false });
-  const token = {};
-  latestLoad = token;
   // the store is updated before whenModelsReady() lets anyone through, so waiters see the new embedder
+  let settled: Promise<void> | undefined;
   const run = (async () => {
     const info = await load();
-    if (latestLoad !== token) return info;
+    if (modelsLoading !== settled) return info; // an older load that finished late leaves the store alone
     try {
       localStorage.setItem(EMBEDDER_CHOICE_KEY, info.id);
     } catch {
@@ -133,7 +129,7 @@ function loadEmbedder(load: () => Promise<EmbedderInfo>): Promise<EmbedderInfo> 
     useStore.setState({ embedder: info, threshold: info.defaultThreshold, modelsReady: true, progress: null });
     return info;
   })();
-  const settled = run.then(() => undefined);
+  settled = run.then(() => undefined);
   settled.catch(() => undefined); // observed through whenModelsReady
   modelsLoading = settled;
   startupBegan.resolve();
