@@ -7,6 +7,14 @@ import { USER_ERROR_PREFIX, type PhotoSource } from './protocol';
  * Starts decoding at once: createImageBitmap decodes on a browser thread, so a photo queued behind another one's
  * analysis is decoded while that analysis runs.
  */
+/** The browser could not decode the file (not an image, damaged, or a format it lacks); its message is for people. */
+export class UndecodableFile extends Error {
+  constructor() {
+    super(`${USER_ERROR_PREFIX}this file is not an image the browser can decode`);
+    this.name = 'UndecodableFile';
+  }
+}
+
 export function decodeBitmap(source: PhotoSource): Promise<ImageBitmap> {
   return decodeFile(new Blob([source.bytes]));
 }
@@ -16,7 +24,7 @@ export async function decodeFile(file: Blob): Promise<ImageBitmap> {
   try {
     return await createImageBitmap(file, { imageOrientation: 'from-image' });
   } catch {
-    throw new Error(`${USER_ERROR_PREFIX}this file is not an image the browser can decode`);
+    throw new UndecodableFile();
   }
 }
 

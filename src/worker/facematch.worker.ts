@@ -19,7 +19,7 @@ import { distanceMatrix } from '../ml/similarity';
 import type { AnalyzedFace, EmbedderId, EmbedderInfo, FaceDetection, RgbImage } from '../ml/types';
 import { debugLoseWebglContext, reserveWasmHeap, selectBackend, webglContextLost } from './backend';
 import { LibraryDb, photoId } from '../storage/library-db';
-import { decodeBitmap, decodeFile, decodeToRgb } from './decode';
+import { UndecodableFile, decodeBitmap, decodeFile, decodeToRgb } from './decode';
 import { SNIFF_BYTES, sniffFormat, undecodableReason } from './file-format';
 import { LibraryIndexer } from './library-indexer';
 import { WHOLE_PHOTO_MAX_PIXELS, faceRegion } from './face-regions';
@@ -39,6 +39,7 @@ import {
   type PhotoSlot,
   type ProgressCallback,
   type WebglProbe,
+  userMessage,
 } from './protocol';
 
 /**
@@ -67,13 +68,19 @@ function serialised<T>(job: () => Promise<T>): Promise<T> {
 }
 
 /**
- * Lets queued messages (a cancel, a newer photo) run, then stops if this request became stale.
- * WASM kernels resolve through microtasks only, so without this yield no message is read mid-analysis.
+ * Lets queued messages (a cancel, a newer photo, a pause) run between analysis steps, and stops on a lost GPU, whose
+ * results from then on would be garbage. WASM kernels resolve through microtasks only, so without this yield no
+ * message is read mid-analysis.
  */
-async function checkpoint(slot: PhotoSlot, requestId: number): Promise<void> {
+async function analysisStep(): Promise<void> {
   await new Promise((resolve) => setTimeout(resolve, 0));
-  // not a user error: the UI restarts the worker on WASM and runs the step again
+  // not a user error: the UI restarts the worker on the next backend and runs the step again
   if (webglContextLost()) throw new Error('WebGL context lost');
+}
+
+/** A Compare step: also stops if this request became stale. */
+async function checkpoint(slot: PhotoSlot, requestId: number): Promise<void> {
+  await analysisStep();
   if (requestId < latestRequest[slot]) throw new StaleRequest();
 }
 
@@ -243,11 +250,9 @@ function drawPreview(bitmap: ImageBitmap): OffscreenCanvas {
 
 /** Why a Library file was skipped, in words for people; null when the file is not at fault (then indexing stops). */
 async function libraryFailure(error: unknown, file: Blob): Promise<string | null> {
+  if (error instanceof UndecodableFile) return undecodableReason(sniffFormat(new Uint8Array(await file.slice(0, SNIFF_BYTES).arrayBuffer())));
   if (!(error instanceof Error) || !error.message.includes(USER_ERROR_PREFIX)) return null;
-  if (error.message.includes('not an image the browser can decode')) {
-    return undecodableReason(sniffFormat(new Uint8Array(await file.slice(0, SNIFF_BYTES).arrayBuffer())));
-  }
-  return error.message.slice(error.message.indexOf(USER_ERROR_PREFIX) + USER_ERROR_PREFIX.length);
+  return userMessage(error);
 }
 
 let libraryDb: LibraryDb | null = null;
@@ -267,7 +272,7 @@ function library(): { db: LibraryDb; indexer: LibraryIndexer } {
     analyse: (decoding) =>
       serialised(async () => {
         let preview: OffscreenCanvas | null = null;
-        const { image, faces } = await analysePhoto(decoding, () => new Promise((resolve) => setTimeout(resolve, 0)), (bitmap) => {
+        const { image, faces } = await analysePhoto(decoding, analysisStep, (bitmap) => {
           preview = drawPreview(bitmap);
         }, 'image/jpeg');
         const previewBlob = await (preview as OffscreenCanvas | null)!.convertToBlob({ type: 'image/jpeg', quality: PREVIEW_QUALITY });
