@@ -104,6 +104,16 @@ class LibrarySchema extends Dexie {
 const isQuotaError = (error: unknown): boolean =>
   error instanceof Error && (error.name === 'QuotaExceededError' || (error as { inner?: Error }).inner?.name === 'QuotaExceededError');
 
+/** How vectors are filed: the model's id and its weights' fingerprint, so vectors of different weights never mix. */
+export function modelKey(embedderId: string, fingerprint: string): string {
+  return `${embedderId}@${fingerprint}`;
+}
+
+/** The model id a vector's key names. */
+export function modelOfKey(key: string): string {
+  return key.slice(0, key.indexOf('@'));
+}
+
 /** The hex SHA-256 of a file's bytes: the photo's key. */
 export async function photoId(bytes: ArrayBuffer): Promise<string> {
   const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', bytes));
@@ -235,6 +245,17 @@ export class LibraryDb {
     });
   }
 
+  /** Forgets every photo still waiting to be indexed, with its file (indexing cancelled); one transaction. */
+  async dropPending(): Promise<number> {
+    const { db } = this;
+    return db.transaction('rw', db.photos, db.pending, async () => {
+      const ids = (await db.photos.where('status').equals('pending').primaryKeys()) as string[];
+      await db.photos.bulkDelete(ids);
+      await db.pending.bulkDelete(ids);
+      return ids.length;
+    });
+  }
+
   async clear(): Promise<void> {
     const { db } = this;
     await db.transaction('rw', [db.photos, db.previews, db.pending, db.faces, db.embeddings], async () => {
@@ -260,13 +281,8 @@ export class LibraryDb {
     return this.db.photos.orderBy('addedAt').toArray();
   }
 
-  /** A page of the grid, in the order photos were added. */
-  photosPage(offset: number, limit: number): Promise<LibraryPhoto[]> {
-    return this.db.photos.orderBy('addedAt').offset(offset).limit(limit).toArray();
-  }
-
-  failures(): Promise<LibraryPhoto[]> {
-    return this.db.photos.where('status').equals('failed').sortBy('addedAt');
+  photo(id: string): Promise<LibraryPhoto | undefined> {
+    return this.db.photos.get(id);
   }
 
   preview(id: string): Promise<Blob | undefined> {

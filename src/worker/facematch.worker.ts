@@ -18,7 +18,7 @@ import { analyzeDetections } from '../ml/pipeline';
 import { distanceMatrix } from '../ml/similarity';
 import type { AnalyzedFace, EmbedderId, EmbedderInfo, FaceDetection, RgbImage } from '../ml/types';
 import { debugLoseWebglContext, reserveWasmHeap, selectBackend, webglContextLost } from './backend';
-import { LibraryDb, photoId } from '../storage/library-db';
+import { LibraryDb, modelKey, photoId } from '../storage/library-db';
 import { UndecodableFile, decodeBitmap, decodeFile, decodeToRgb } from './decode';
 import { SNIFF_BYTES, sniffFormat, undecodableReason } from './file-format';
 import { LibraryIndexer } from './library-indexer';
@@ -235,7 +235,7 @@ function embedderKey(): string | null {
   const id = embedder.info.id;
   const files = index?.models[id]?.files;
   const fingerprint = files ? Object.values(files).map((f) => f.sha256.slice(0, 8)).join('') : 'user';
-  return `${id}@${fingerprint}`;
+  return modelKey(id, fingerprint);
 }
 
 function drawPreview(bitmap: ImageBitmap): OffscreenCanvas {

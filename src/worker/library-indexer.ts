@@ -45,15 +45,16 @@ export class LibraryIndexer {
     }
   }
 
+  /** A new round of indexing: the counters start again from what is waiting in the database. */
+  private async startRound(): Promise<void> {
+    const { pending } = await this.deps.db.counts();
+    this.publish({ done: 0, faces: 0, failed: 0, queued: pending, photosPerSecond: null, secondsLeft: null });
+  }
+
   /** Counts newly queued photos into the progress and makes sure the loop runs. */
   async enqueued(count: number): Promise<void> {
-    if (this.progress.state === 'idle') {
-      const { pending } = await this.deps.db.counts();
-      this.startedAt = performance.now();
-      this.publish({ done: 0, faces: 0, failed: 0, queued: pending, photosPerSecond: null, secondsLeft: null });
-    } else {
-      this.publish({ queued: this.progress.queued + count });
-    }
+    if (this.progress.state === 'idle') await this.startRound();
+    else this.publish({ queued: this.progress.queued + count });
     this.start();
   }
 
@@ -86,20 +87,12 @@ export class LibraryIndexer {
     this.cancelled = true;
     this.paused = false;
     await this.running;
-    for (;;) {
-      const waiting = await this.deps.db.nextPending(256);
-      if (waiting.length === 0) break;
-      for (const { photo } of waiting) await this.deps.db.removePhoto(photo.id);
-    }
+    await this.deps.db.dropPending();
     this.publish({ state: 'idle', queued: this.progress.done, secondsLeft: null });
   }
 
   private async loop(): Promise<void> {
-    if (this.progress.queued === 0) {
-      const { pending } = await this.deps.db.counts();
-      this.startedAt = performance.now();
-      this.publish({ queued: pending, done: 0, faces: 0, failed: 0 });
-    }
+    if (this.progress.queued === 0) await this.startRound();
     this.publish({ state: 'indexing', error: null });
     // the rate counts from the first photo analysed, not from when files were queued (the models may still load)
     if (this.progress.done === 0) this.startedAt = performance.now();

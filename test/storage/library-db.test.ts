@@ -60,7 +60,7 @@ describe('LibraryDb', () => {
     expect(twice.added).toHaveLength(1);
     expect(twice.duplicates).toHaveLength(1);
     // the first name given is the one kept
-    expect((await db.photosPage(0, 10)).map((p) => p.name)).not.toContain('same-again.jpg');
+    expect((await db.allPhotos()).map((p) => p.name)).not.toContain('same-again.jpg');
     expect(await db.counts()).toEqual({ photos: 0, faces: 0, pending: 4, failed: 0 });
   });
 
@@ -77,7 +77,7 @@ describe('LibraryDb', () => {
     // the queued file is the original bytes
     expect(await photoId(await pending[0].file.arrayBuffer())).toBe(photos[2].id);
     expect(await db.counts()).toEqual({ photos: 1, faces: 2, pending: 2, failed: 1 });
-    expect((await db.failures()).map((p) => [p.id, p.failure])).toEqual([[photos[1].id, 'not an image']]);
+    expect((await db.allPhotos()).filter((p) => p.status === 'failed').map((p) => [p.id, p.failure])).toEqual([[photos[1].id, 'not an image']]);
   });
 
   it('writes an indexed photo in one transaction: a failing write leaves it pending with its file, nothing half-stored', async () => {
@@ -96,12 +96,22 @@ describe('LibraryDb', () => {
     const faces = await db.facesOf(photo.id);
     expect(faces.map((f) => f.index)).toEqual([0, 1, 2]);
     expect(await db.nextPending(1)).toEqual([]);
-    const [stored] = await db.photosPage(0, 1);
+    const stored = await db.photo(photo.id);
     expect(stored).toMatchObject({ status: 'indexed', faceCount: 3, width: 450, height: 300 });
     const vectors = await db.embeddings('dlib@abc');
     expect(vectors).toHaveLength(3);
     expect(vectors[0].vector).toBeInstanceOf(Float32Array);
     expect(Array.from(vectors[0].vector.slice(0, 3))).toEqual(Array.from(analysis(3).faces[0].embedding.slice(0, 3)));
+  });
+
+  it('drops the photos still waiting (a cancel) in one go, keeping the indexed ones', async () => {
+    const photos = await Promise.all([10, 11, 12].map((i) => realPhoto(i)));
+    await db.addPhotos(photos);
+    await db.saveIndexed(photos[0].id, analysis(1), 'dlib@abc');
+    expect(await db.dropPending()).toBe(2);
+    expect(await db.counts()).toEqual({ photos: 1, faces: 1, pending: 0, failed: 0 });
+    expect(await db.nextPending(10)).toEqual([]);
+    expect((await db.allPhotos()).map((p) => p.id)).toEqual([photos[0].id]);
   });
 
   it('removes a photo with everything stored for it; clear empties the library', async () => {

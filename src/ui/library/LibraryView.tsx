@@ -1,5 +1,5 @@
 import { useVirtualizer } from '@tanstack/react-virtual';
-import { useEffect, useId, useRef, useState } from 'react';
+import { useEffect, useId, useMemo, useRef, useState } from 'react';
 import type { LibraryPhoto } from '../../storage/library-db';
 import { useStore } from '../store';
 import {
@@ -197,7 +197,8 @@ function StorageUse({ photos }: { photos: number }) {
 export function LibraryView() {
   const counts = useLive((db) => db.counts(), [], { photos: 0, faces: 0, pending: 0, failed: 0 });
   const photos = useLive((db) => db.allPhotos(), [], [] as LibraryPhoto[]);
-  const failures = useLive((db) => db.failures(), [], [] as LibraryPhoto[]);
+  // the skipped files are rows of the grid's own query: no third live query
+  const failures = useMemo(() => photos.filter((p) => p.status === 'failed'), [photos]);
   const added = useStore((s) => s.libraryAdded);
   const error = useStore((s) => s.libraryProgress?.error ?? null);
   const analysedThisSession = useStore((s) => s.libraryProgress?.analysedThisSession ?? 0);

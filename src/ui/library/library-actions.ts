@@ -1,9 +1,9 @@
 // What the Library view does: hand files to the worker's indexing queue, steer it, and switch views with the address.
-import type { LibraryFileIn } from '../../worker/protocol';
-import { pushAlert, useStore, type View } from '../store';
 import type { EmbedderId } from '../../ml/types';
-import type { PhotoSlot } from '../../worker/protocol';
+import type { LibraryFileIn, PhotoSlot } from '../../worker/protocol';
+import { pushAlert, useStore, type View } from '../store';
 import { libraryClient, showStoredPhoto } from '../actions';
+import { modelOfKey } from '../../storage/library-db';
 import { libraryDb } from './library-data';
 import { userMessage } from '../worker-client';
 
@@ -28,17 +28,23 @@ export function followAddress(): void {
   window.addEventListener('popstate', () => useStore.setState({ view: viewFromAddress() }));
 }
 
+/** Runs a Library action; what fails is said in the alert region ("Could not …"). */
+async function steer(step: () => Promise<void>, what: string): Promise<void> {
+  try {
+    await step();
+  } catch (error) {
+    pushAlert(`Could not ${what}: ${userMessage(error)}`);
+  }
+}
+
 /** Queues files for indexing; a folder's files keep their folder path. Thousands go over in one message. */
 export async function addToLibrary(files: LibraryFileIn[]): Promise<void> {
   if (files.length === 0) return;
   // ask once that the browser keep the library rather than evict it under storage pressure
   void navigator.storage?.persist?.().catch(() => false);
-  try {
-    const outcome = await libraryClient().libraryAdd(files);
-    useStore.setState({ libraryAdded: outcome });
-  } catch (error) {
-    pushAlert(`Could not add the photos to the library: ${userMessage(error)}`);
-  }
+  await steer(async () => {
+    useStore.setState({ libraryAdded: await libraryClient().libraryAdd(files) });
+  }, 'add the photos to the library');
 }
 
 export const folderOf = (file: File): string => {
@@ -71,14 +77,6 @@ export async function droppedLibraryFiles(items: DataTransferItemList): Promise<
   return files;
 }
 
-async function steer(step: () => Promise<void>, what: string): Promise<void> {
-  try {
-    await step();
-  } catch (error) {
-    pushAlert(`Could not ${what}: ${userMessage(error)}`);
-  }
-}
-
 export const pauseIndexing = () => steer(() => libraryClient().libraryPause(), 'pause indexing');
 export const resumeIndexing = () => steer(() => libraryClient().libraryResume(), 'resume indexing');
 export const cancelIndexing = () => steer(() => libraryClient().libraryCancel(), 'cancel indexing');
@@ -86,10 +84,9 @@ export const cancelIndexing = () => steer(() => libraryClient().libraryCancel(),
 /** Opens a Library photo in a Compare slot, with the vectors of the model in use, and switches to Compare. */
 export async function openInCompare(photoId: string, slot: PhotoSlot): Promise<void> {
   const db = libraryDb();
-  const [photo] = (await db.allPhotos()).filter((p) => p.id === photoId);
   const embedder = useStore.getState().embedder?.id;
-  const [preview, faces, vectors] = await Promise.all([db.preview(photoId), db.facesOf(photoId), db.vectorsOf(photoId)]);
-  const byFace = new Map(vectors.filter((v) => v.embedder.split('@')[0] === embedder).map((v) => [v.faceId, v.vector]));
+  const [photo, preview, faces, vectors] = await Promise.all([db.photo(photoId), db.preview(photoId), db.facesOf(photoId), db.vectorsOf(photoId)]);
+  const byFace = new Map(vectors.filter((v) => modelOfKey(v.embedder) === embedder).map((v) => [v.faceId, v.vector]));
   if (!photo || !preview || !embedder || photo.width === undefined || photo.height === undefined) return;
   if (faces.some((f) => !byFace.has(f.id))) {
     pushAlert(`“${photo.name}” was indexed with another face model; it can be compared once it is indexed again.`);
@@ -107,21 +104,12 @@ export async function openInCompare(photoId: string, slot: PhotoSlot): Promise<v
 }
 
 /** Removes one photo and everything stored for it. */
-export async function removeFromLibrary(photoId: string): Promise<void> {
-  try {
-    await libraryDb().removePhoto(photoId);
-  } catch (error) {
-    pushAlert(`Could not remove the photo: ${userMessage(error)}`);
-  }
-}
+export const removeFromLibrary = (photoId: string) => steer(() => libraryDb().removePhoto(photoId), 'remove the photo');
 
 /** Empties the library: the queue is stopped first, so nothing is written after the clear. */
-export async function clearLibrary(): Promise<void> {
-  try {
+export const clearLibrary = () =>
+  steer(async () => {
     await libraryClient().libraryCancel();
     await libraryDb().clear();
     useStore.setState({ libraryAdded: null });
-  } catch (error) {
-    pushAlert(`Could not clear the library: ${userMessage(error)}`);
-  }
-}
+  }, 'clear the library');
