@@ -4,6 +4,7 @@ import { removePhoto, retryStalledAnalysis, setPhoto, setPhotoFromUrl } from '..
 import type { FaceColors } from '../colors';
 import { pushAlert, useStore } from '../store';
 import { CropStrip } from './CropStrip';
+import { useDropTarget } from './use-drop-target';
 import { FacePhoto } from './FacePhoto';
 
 function firstImageFile(items: DataTransfer | null): File | null {
@@ -39,7 +40,19 @@ export function PhotoPanel({ slot, colors }: { slot: PhotoSlot; colors: FaceColo
   // status line and the match list update at once and no long task blocks the page.
   const deferredFaces = useDeferredValue(photo.faces);
   const modelsReady = useStore((s) => s.modelsReady);
-  const [dragging, setDragging] = useState(false);
+  // Several photos dropped at once: the first goes here, the second into the other panel (the two-photo
+  // comparison people mean); any more are ignored, and the alert says so.
+  const drop = useDropTarget((data) => {
+    const [first, second, ...rest] = droppedFiles(data);
+    accept(first ?? null);
+    if (second) void setPhoto(slot === 'A' ? 'B' : 'A', second, second.name);
+    if (rest.length > 0) {
+      pushAlert(
+        `Only two photos are compared at a time: used “${first.name}” and “${second.name}”, ` +
+          `ignored ${rest.length} more (${rest.map((f) => f.name).join(', ')}).`,
+      );
+    }
+  });
   const [url, setUrl] = useState('');
   const fileInput = useRef<HTMLInputElement>(null);
   const inputId = useId();
@@ -52,7 +65,7 @@ export function PhotoPanel({ slot, colors }: { slot: PhotoSlot; colors: FaceColo
 
   return (
     <section
-      className={`photo-panel${dragging ? ' is-dragging' : ''}`}
+      className={`photo-panel${drop.dragging ? ' is-dragging' : ''}`}
       aria-label={`Photo ${slot}`}
       tabIndex={0}
       aria-busy={busy}
@@ -70,29 +83,7 @@ export function PhotoPanel({ slot, colors }: { slot: PhotoSlot; colors: FaceColo
           void setPhotoFromUrl(slot, text);
         }
       }}
-      onDragOver={(event) => {
-        event.preventDefault();
-        event.dataTransfer.dropEffect = 'copy';
-        setDragging(true);
-      }}
-      onDragLeave={(event) => {
-        if (!event.currentTarget.contains(event.relatedTarget as Node | null)) setDragging(false);
-      }}
-      onDrop={(event) => {
-        event.preventDefault();
-        setDragging(false);
-        // Several photos dropped at once: the first goes here, the second into the other panel (the
-        // two-photo comparison people mean); any more are ignored, and the alert says so.
-        const [first, second, ...rest] = droppedFiles(event.dataTransfer);
-        accept(first ?? null);
-        if (second) void setPhoto(slot === 'A' ? 'B' : 'A', second, second.name);
-        if (rest.length > 0) {
-          pushAlert(
-            `Only two photos are compared at a time: used “${first.name}” and “${second.name}”, ` +
-              `ignored ${rest.length} more (${rest.map((f) => f.name).join(', ')}).`,
-          );
-        }
-      }}
+      {...drop.handlers}
     >
       <header className="panel-header">
         <h2>

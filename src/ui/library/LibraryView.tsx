@@ -13,6 +13,7 @@ import {
   removeFromLibrary,
   resumeIndexing,
 } from './library-actions';
+import { useDropTarget } from '../components/use-drop-target';
 import { libraryDb, useBlobUrl, useLive } from './library-data';
 
 const TILE = 168;
@@ -202,7 +203,7 @@ export function LibraryView() {
   const added = useStore((s) => s.libraryAdded);
   const error = useStore((s) => s.libraryProgress?.error ?? null);
   const analysedThisSession = useStore((s) => s.libraryProgress?.analysedThisSession ?? 0);
-  const [dragging, setDragging] = useState(false);
+  const drop = useDropTarget((data) => void droppedLibraryFiles(data.items).then(addToLibrary));
   const [openId, setOpenId] = useState<string | null>(null);
   const [confirmingClear, setConfirmingClear] = useState(false);
   const opened = openId ? photos.find((p) => p.id === openId) ?? null : null;
@@ -211,21 +212,10 @@ export function LibraryView() {
 
   return (
     <section
-      className={`library${dragging ? ' is-dragging' : ''}`}
+      className={`library${drop.dragging ? ' is-dragging' : ''}`}
       aria-label="Library"
       data-analysed-this-session={analysedThisSession}
-      onDragOver={(event) => {
-        event.preventDefault();
-        setDragging(true);
-      }}
-      onDragLeave={(event) => {
-        if (!event.currentTarget.contains(event.relatedTarget as Node | null)) setDragging(false);
-      }}
-      onDrop={(event) => {
-        event.preventDefault();
-        setDragging(false);
-        void droppedLibraryFiles(event.dataTransfer.items).then(addToLibrary);
-      }}
+      {...drop.handlers}
     >
       <header className="library-header">
         <h2>Library</h2>
