@@ -16,8 +16,17 @@ test('switching to VGGFace2 MobileNet re-analyses both photos and pairs the same
   await facesFound(page, 'B');
 
   const chooser = page.getByRole('combobox', { name: 'Face model' });
+  // The re-analysis can take under a second: record every status photo A shows, from before the switch (a polling
+  // expect, whose interval grows to a second while the new model loads, missed it in one CI run).
+  await panelStatus(page, 'A').evaluate((status) => {
+    const seen: string[] = [];
+    (window as unknown as { __statusesA: string[] }).__statusesA = seen;
+    new MutationObserver(() => seen.push(status.textContent ?? '')).observe(status, { subtree: true, childList: true, characterData: true });
+  });
   await chooser.selectOption('vggface2-mobilenet');
-  await expect(panelStatus(page, 'A')).toHaveText(/Finding faces|Waiting for the face models/);
+  await expect
+    .poll(() => page.evaluate(() => (window as unknown as { __statusesA: string[] }).__statusesA.some((t) => /Finding faces|Waiting for the face models/.test(t))))
+    .toBe(true);
   await facesFound(page, 'A');
   await facesFound(page, 'B');
   await expect(page.getByText(/Pairs with cosine distance ≤ threshold match/)).toBeVisible();
