@@ -29,7 +29,7 @@ interface Pair {
 const USAGE = `npm run eval:lfw -- --embedder ID|default [--crop tight|vggface2|aligned] [--folds 1,2,5-7] [--limit N]
                     [--json FILE] [--detector mtcnn|center] [--mean fddb|folds|none] [--flip|--no-flip]
                     [--template-stats] [--plot FILE] [--write-calibration]
-                    [--box-scale S] [--zoom Z]`;
+                    [--box-scale S] [--zoom Z] [--all-images]`;
 
 function parseFolds(spec: string | undefined): number[] {
   if (!spec) return [1, 2, 3, 4, 5, 6, 7, 8, 9, 10];
@@ -54,6 +54,7 @@ const args = readOptions(USAGE, {
   zoom: { type: 'string' },
   plot: { type: 'string' },
   'write-calibration': { type: 'boolean' },
+  'all-images': { type: 'boolean' },
 });
 const embedderArg = String(args.embedder ?? 'default');
 const embedderId = embedderArg === 'default' ? DEFAULT_EMBEDDER_ID : embedderArg;
@@ -86,6 +87,10 @@ const pairs = folds.flatMap((fold) => {
   return [...inFold.filter((p) => p.same).slice(0, half), ...inFold.filter((p) => !p.same).slice(0, half)];
 });
 const images = [...new Set(pairs.flatMap((p) => [p.a, p.b]))].sort();
+// --all-images: also embed every LFW image clustering.json lists (eval:cluster reads the same caches).
+const toEmbed = args['all-images']
+  ? [...new Set([...images, ...(JSON.parse(fs.readFileSync(sharedPath('datasets/lfw/clustering.json'), 'utf8')) as { images: { image: string }[] }).images.map((i) => i.image)])].sort()
+  : images;
 
 /** 8 hex digits over a model's weight files as public/models/index.json records them: rebuilt weights get new caches. */
 function weightsFingerprint(modelId: string): string {
@@ -134,7 +139,7 @@ async function detect(image: RgbImage): Promise<{ detection: FaceDetection; fall
   return nearest ? { detection: nearest, fallback: false } : { detection: fallbackDetection(image.width, image.height), fallback: true };
 }
 
-const todo = images.filter((image) => !embeddings.has(image));
+const todo = toEmbed.filter((image) => !embeddings.has(image));
 const tensorsBefore = tf.memory().numTensors;
 const started = performance.now();
 let done = 0;
