@@ -46,6 +46,45 @@ export interface LibraryEmbedding {
   vector: Float32Array;
 }
 
+/** A group of faces the app believes to be one person. */
+export interface LibraryPerson {
+  id: string;
+  /** what the person named them; null: "Unnamed person" */
+  name: string | null;
+  hidden: boolean;
+  /** a person named, merged, split or hid them: automatic runs never dissolve, merge or rename them */
+  edited: boolean;
+  createdAt: number;
+  /** kept up to date with the memberships, so the list reads one table */
+  faceCount: number;
+  photoCount: number;
+  coverFaceId: string;
+}
+
+/** Which person a face belongs to. A face without a row has not been grouped yet. */
+export interface FaceMembership {
+  faceId: string;
+  photoId: string;
+  /** UNSORTED: the face fits nobody well enough */
+  personId: string;
+  /** placed by a person (moved, merged): automatic runs never move it */
+  pinned: boolean;
+  /** "Not this person": the people it must never be put in again */
+  rejected: string[];
+}
+
+/** A face that fits nobody well enough stays here instead of being forced into a person. */
+export const UNSORTED = '';
+
+/** The people a person grouped and named, for another browser with the same photos (photos are keyed by bytes). */
+export interface PeopleExport {
+  format: 'facematch-people';
+  version: 1;
+  people: { name: string | null; hidden: boolean; faces: { photoId: string; index: number; box: [number, number, number, number] }[] }[];
+  /** only when asked: each face's vector, under its model's key */
+  embeddings?: Record<string, Record<string, string>>;
+}
+
 interface PreviewRow {
   photoId: string;
   blob: Blob;
@@ -86,6 +125,9 @@ class LibrarySchema extends Dexie {
   pending!: Table<PendingFileRow, string>;
   faces!: EntityTable<LibraryFace, 'id'>;
   embeddings!: Table<LibraryEmbedding, [string, string]>;
+  people!: EntityTable<LibraryPerson, 'id'>;
+  memberships!: Table<FaceMembership, string>;
+  rejectedMerges!: Table<{ pair: string }, string>;
 
   constructor(name: string) {
     super(name);
@@ -97,6 +139,12 @@ class LibrarySchema extends Dexie {
       pending: 'photoId',
       faces: 'id, photoId',
       embeddings: '[faceId+embedder], embedder, photoId',
+    });
+    // People: the list sorts by photos; a person's faces by person; removal by photo.
+    this.version(2).stores({
+      people: 'id, photoCount',
+      memberships: 'faceId, personId, photoId',
+      rejectedMerges: 'pair',
     });
   }
 }
@@ -236,12 +284,15 @@ export class LibraryDb {
   /** Removes a photo and everything stored for it. */
   async removePhoto(id: string): Promise<void> {
     const { db } = this;
-    await db.transaction('rw', [db.photos, db.previews, db.pending, db.faces, db.embeddings], async () => {
+    await db.transaction('rw', [db.photos, db.previews, db.pending, db.faces, db.embeddings, db.people, db.memberships], async () => {
       await db.photos.delete(id);
       await db.previews.delete(id);
       await db.pending.delete(id);
       await db.faces.where('photoId').equals(id).delete();
       await db.embeddings.where('photoId').equals(id).delete();
+      const gone = await db.memberships.where('photoId').equals(id).toArray();
+      await db.memberships.where('photoId').equals(id).delete();
+      await this.refreshPeople(new Set(gone.map((m) => m.personId)));
     });
   }
 
@@ -258,8 +309,9 @@ export class LibraryDb {
 
   async clear(): Promise<void> {
     const { db } = this;
-    await db.transaction('rw', [db.photos, db.previews, db.pending, db.faces, db.embeddings], async () => {
-      await Promise.all([db.photos.clear(), db.previews.clear(), db.pending.clear(), db.faces.clear(), db.embeddings.clear()]);
+    const tables = [db.photos, db.previews, db.pending, db.faces, db.embeddings, db.people, db.memberships, db.rejectedMerges];
+    await db.transaction('rw', tables, async () => {
+      await Promise.all(tables.map((table) => table.clear()));
     });
   }
 
@@ -318,4 +370,255 @@ export class LibraryDb {
   async dropEmbeddingsExcept(embedder: string): Promise<number> {
     return this.db.embeddings.where('embedder').notEqual(embedder).delete();
   }
+
+  // ---- People ----
+
+  /** Everything the grouping needs to continue: who is in whom, and what a person decided. */
+  async peopleState(): Promise<{ memberships: FaceMembership[]; people: LibraryPerson[]; rejectedMerges: string[] }> {
+    const { db } = this;
+    return db.transaction('r', db.memberships, db.people, db.rejectedMerges, async () => ({
+      memberships: await db.memberships.toArray(),
+      people: await db.people.toArray(),
+      rejectedMerges: (await db.rejectedMerges.toCollection().primaryKeys()) as string[],
+    }));
+  }
+
+  /**
+   * Writes an automatic grouping's changes (faceId -> personId, null = unsorted) in one transaction. Pinned faces
+   * and faces moved out of a person by hand are not moved; people are created as they are first used and deleted
+   * when their last face leaves (unless a person named them).
+   */
+  async applyGrouping(changes: Map<string, string | null>, now = Date.now()): Promise<void> {
+    const { db } = this;
+    if (changes.size === 0) return;
+    await this.write(() =>
+      db.transaction('rw', db.memberships, db.people, db.faces, async () => {
+        const ids = [...changes.keys()];
+        const current = await db.memberships.bulkGet(ids);
+        const present = new Set((await db.faces.bulkGet(ids)).flatMap((f) => (f ? [f.id] : [])));
+        const touched = new Set<string>();
+        const rows: FaceMembership[] = [];
+        ids.forEach((faceId, i) => {
+          if (!present.has(faceId)) return; // its photo was removed meanwhile
+          const before = current[i];
+          const personId = changes.get(faceId) ?? UNSORTED;
+          if (before?.pinned || before?.rejected.includes(personId)) return;
+          if (before) touched.add(before.personId);
+          touched.add(personId);
+          rows.push({ faceId, photoId: photoOfFace(faceId), personId, pinned: false, rejected: before?.rejected ?? [] });
+        });
+        await db.memberships.bulkPut(rows);
+        const newPeople = [...touched].filter((id) => id !== UNSORTED);
+        const existing = await db.people.bulkGet(newPeople);
+        await db.people.bulkAdd(
+          newPeople
+            .filter((_, i) => !existing[i])
+            .map((id) => ({ id, name: null, hidden: false, edited: false, createdAt: now, faceCount: 0, photoCount: 0, coverFaceId: '' })),
+        );
+        await this.refreshPeople(touched);
+      }),
+    );
+  }
+
+  /** Re-counts people's faces and photos and picks their cover (the most confident face); empty unnamed people go. */
+  private async refreshPeople(ids: Set<string>): Promise<void> {
+    const { db } = this;
+    for (const id of ids) {
+      if (id === UNSORTED) continue;
+      const person = await db.people.get(id);
+      if (!person) continue;
+      const members = await db.memberships.where('personId').equals(id).toArray();
+      if (members.length === 0 && person.name === null) {
+        await db.people.delete(id);
+        continue;
+      }
+      const faces = (await db.faces.bulkGet(members.map((m) => m.faceId))).flatMap((f) => (f ? [f] : []));
+      const cover = faces.reduce<LibraryFace | null>((best, f) => (!best || f.confidence * f.box[2] > best.confidence * best.box[2] ? f : best), null);
+      await db.people.update(id, {
+        faceCount: members.length,
+        photoCount: new Set(members.map((m) => m.photoId)).size,
+        coverFaceId: cover?.id ?? '',
+      });
+    }
+  }
+
+  /** The people list: biggest first (by photos), hidden ones only when asked. */
+  async people(includeHidden = false): Promise<LibraryPerson[]> {
+    const all = await this.db.people.orderBy('photoCount').reverse().toArray();
+    return all.filter((p) => p.faceCount > 0 && (includeHidden || !p.hidden));
+  }
+
+  person(id: string): Promise<LibraryPerson | undefined> {
+    return this.db.people.get(id);
+  }
+
+  /** One person's faces (UNSORTED: the unsorted ones), each with its photo's name, in the order the photos were added. */
+  async facesOfPerson(personId: string): Promise<{ face: LibraryFace; photo: LibraryPhoto }[]> {
+    const { db } = this;
+    return db.transaction('r', db.memberships, db.faces, db.photos, async () => {
+      const members = await db.memberships.where('personId').equals(personId).toArray();
+      const faces = await db.faces.bulkGet(members.map((m) => m.faceId));
+      const photos = new Map((await db.photos.bulkGet([...new Set(members.map((m) => m.photoId))])).flatMap((p) => (p ? [[p.id, p] as const] : [])));
+      return faces
+        .flatMap((face) => (face && photos.has(face.photoId) ? [{ face, photo: photos.get(face.photoId)! }] : []))
+        .sort((a, b) => a.photo.addedAt - b.photo.addedAt || a.face.index - b.face.index);
+    });
+  }
+
+  face(id: string): Promise<LibraryFace | undefined> {
+    return this.db.faces.get(id);
+  }
+
+  /** Who each face of a photo is (for the photo view's labels). */
+  async membershipsOfPhoto(photoId: string): Promise<FaceMembership[]> {
+    return this.db.memberships.where('photoId').equals(photoId).toArray();
+  }
+
+  async renamePerson(id: string, name: string): Promise<void> {
+    const trimmed = name.trim();
+    await this.write(() => this.db.people.update(id, { name: trimmed === '' ? null : trimmed, edited: true }));
+  }
+
+  async setPersonHidden(id: string, hidden: boolean): Promise<void> {
+    await this.write(() => this.db.people.update(id, { hidden, edited: true }));
+  }
+
+  /** "Not this person": the face leaves the person for good (unsorted until it fits someone else). */
+  async notThisPerson(faceId: string): Promise<void> {
+    const { db } = this;
+    await this.write(() =>
+      db.transaction('rw', db.memberships, db.people, db.faces, async () => {
+        const row = await db.memberships.get(faceId);
+        if (!row || row.personId === UNSORTED) return;
+        await db.memberships.put({ ...row, personId: UNSORTED, pinned: false, rejected: [...new Set([...row.rejected, row.personId])] });
+        await db.people.update(row.personId, { edited: true });
+        await this.refreshPeople(new Set([row.personId]));
+      }),
+    );
+  }
+
+  /** Puts faces into a person by hand (pinned: automatic runs leave them there). */
+  async moveFaces(faceIds: string[], personId: string): Promise<void> {
+    const { db } = this;
+    await this.write(() =>
+      db.transaction('rw', db.memberships, db.people, db.faces, async () => {
+        const rows = await db.memberships.bulkGet(faceIds);
+        const touched = new Set([personId]);
+        const updated = faceIds.map((faceId, i) => {
+          const before = rows[i];
+          if (before) touched.add(before.personId);
+          return { faceId, photoId: photoOfFace(faceId), personId, pinned: true, rejected: (before?.rejected ?? []).filter((p) => p !== personId) };
+        });
+        await db.memberships.bulkPut(updated);
+        await db.people.update(personId, { edited: true });
+        await this.refreshPeople(touched);
+      }),
+    );
+  }
+
+  /**
+   * Merges people into one: the named one (else the biggest) keeps its id and name; every face of the others moves
+   * into it, pinned. Returns the id that remains.
+   */
+  async mergePeople(ids: string[]): Promise<string> {
+    const { db } = this;
+    return this.write(() =>
+      db.transaction('rw', db.memberships, db.people, db.faces, async () => {
+        const people = (await db.people.bulkGet(ids)).flatMap((p) => (p ? [p] : []));
+        if (people.length < 2) throw new Error('choose at least two people to merge');
+        const target = [...people].sort((a, b) => Number(b.name !== null) - Number(a.name !== null) || b.faceCount - a.faceCount)[0];
+        const others = people.filter((p) => p.id !== target.id);
+        const moving = await db.memberships.where('personId').anyOf(others.map((p) => p.id)).toArray();
+        await db.memberships.bulkPut(moving.map((m) => ({ ...m, personId: target.id, pinned: true })));
+        // faces of the target are confirmed too: the merged person is the person's decision as a whole
+        await db.memberships.where('personId').equals(target.id).modify({ pinned: true });
+        await db.people.bulkDelete(others.map((p) => p.id));
+        await db.people.update(target.id, { edited: true, hidden: target.hidden && others.every((p) => p.hidden) });
+        await this.refreshPeople(new Set([target.id]));
+        return target.id;
+      }),
+    );
+  }
+
+  /** "Not the same person" for a suggested merge: never suggested again. */
+  async rejectMerge(a: string, b: string): Promise<void> {
+    await this.write(() => this.db.rejectedMerges.put({ pair: mergePair(a, b) }));
+  }
+
+  /** The people and their names as JSON (faces by photo hash and index; vectors only when asked). */
+  async exportPeople(withEmbeddings = false): Promise<PeopleExport> {
+    const { db } = this;
+    return db.transaction('r', [db.people, db.memberships, db.faces, db.embeddings], async () => {
+      const people = await db.people.orderBy('photoCount').reverse().toArray();
+      const out: PeopleExport = { format: 'facematch-people', version: 1, people: [] };
+      const faceIds: string[] = [];
+      for (const person of people) {
+        const members = await db.memberships.where('personId').equals(person.id).toArray();
+        const faces = (await db.faces.bulkGet(members.map((m) => m.faceId))).flatMap((f) => (f ? [f] : []));
+        faceIds.push(...faces.map((f) => f.id));
+        out.people.push({ name: person.name, hidden: person.hidden, faces: faces.map((f) => ({ photoId: f.photoId, index: f.index, box: f.box })) });
+      }
+      if (withEmbeddings) {
+        out.embeddings = {};
+        const wanted = new Set(faceIds);
+        await db.embeddings.each((row) => {
+          if (!wanted.has(row.faceId)) return;
+          (out.embeddings![row.embedder] ??= {})[row.faceId] = bytesToBase64(new Uint8Array(row.vector.buffer, row.vector.byteOffset, row.vector.byteLength));
+        });
+      }
+      return out;
+    });
+  }
+
+  /**
+   * Restores exported people onto the photos this library has (matched by photo hash and face index): each becomes a
+   * person with its name, its faces pinned to it. Faces of photos not in this library are counted, not invented.
+   */
+  async importPeople(data: unknown, newId: () => string, now = Date.now()): Promise<{ people: number; faces: number; missingFaces: number }> {
+    const parsed = data as PeopleExport;
+    if (!parsed || parsed.format !== 'facematch-people' || parsed.version !== 1 || !Array.isArray(parsed.people)) {
+      throw new Error('this is not a facematch people file (format "facematch-people", version 1)');
+    }
+    const { db } = this;
+    return this.write(() =>
+      db.transaction('rw', db.memberships, db.people, db.faces, async () => {
+        let people = 0;
+        let faces = 0;
+        let missingFaces = 0;
+        const touched = new Set<string>();
+        for (const entry of parsed.people) {
+          const ids = (entry.faces ?? []).map((f) => `${f.photoId}:${f.index}`);
+          const found = (await db.faces.bulkGet(ids)).flatMap((f) => (f ? [f.id] : []));
+          missingFaces += ids.length - found.length;
+          if (found.length === 0) continue;
+          const before = await db.memberships.bulkGet(found);
+          before.forEach((m) => m && touched.add(m.personId));
+          const id = newId();
+          await db.people.add({ id, name: entry.name ?? null, hidden: entry.hidden === true, edited: true, createdAt: now, faceCount: 0, photoCount: 0, coverFaceId: '' });
+          await db.memberships.bulkPut(found.map((faceId) => ({ faceId, photoId: photoOfFace(faceId), personId: id, pinned: true, rejected: [] })));
+          touched.add(id);
+          people++;
+          faces += found.length;
+        }
+        await this.refreshPeople(touched);
+        return { people, faces, missingFaces };
+      }),
+    );
+  }
+}
+
+/** A face id is `${photoId}:${index}`. */
+export function photoOfFace(faceId: string): string {
+  return faceId.slice(0, faceId.lastIndexOf(':'));
+}
+
+/** How a pair of people is filed, whichever comes first. */
+export function mergePair(a: string, b: string): string {
+  return a < b ? `${a}|${b}` : `${b}|${a}`;
+}
+
+function bytesToBase64(bytes: Uint8Array): string {
+  let text = '';
+  for (let i = 0; i < bytes.length; i += 0x8000) text += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+  return btoa(text);
 }
