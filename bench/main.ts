@@ -3,19 +3,20 @@
 import * as Comlink from 'comlink';
 import type { OursApi } from './ours.worker';
 import type { FaceapiApi } from './faceapi.worker';
+import type { FaceapiFullApi } from './faceapi-full.worker';
 
-type Kind = 'ours' | 'faceapi';
+type Kind = 'ours' | 'faceapi' | 'faceapi-full';
 interface Running {
   worker: Worker;
-  remote: Comlink.Remote<OursApi> | Comlink.Remote<FaceapiApi>;
+  remote: Comlink.Remote<OursApi> | Comlink.Remote<FaceapiApi> | Comlink.Remote<FaceapiFullApi>;
 }
 
 const running = new Map<string, Running>();
 
 function spawn(kind: Kind): Worker {
-  return kind === 'ours'
-    ? new Worker(new URL('./ours.worker.ts', import.meta.url), { type: 'module', name: 'bench-ours' })
-    : new Worker(new URL('./faceapi.worker.ts', import.meta.url), { type: 'module', name: 'bench-faceapi' });
+  if (kind === 'ours') return new Worker(new URL('./ours.worker.ts', import.meta.url), { type: 'module', name: 'bench-ours' });
+  if (kind === 'faceapi-full') return new Worker(new URL('./faceapi-full.worker.ts', import.meta.url), { type: 'module', name: 'bench-faceapi-full' });
+  return new Worker(new URL('./faceapi.worker.ts', import.meta.url), { type: 'module', name: 'bench-faceapi' });
 }
 
 const bench = {

@@ -81,3 +81,12 @@ export interface MemoryReport {
   /** a second pass over the same photos, the embed half timed part by part (thumbnails not included) */
   embedSplit: Record<string, number>;
 }
+
+/** One photo through face-api's full recognition pipeline (library part's peer); ms measured in its worker. */
+export interface FullPipelinePhoto {
+  path: string;
+  decodeMs: number;
+  /** detectAllFaces().withFaceLandmarks().withFaceDescriptors() on the decoded tensor */
+  pipelineMs: number;
+  faces: number;
+}

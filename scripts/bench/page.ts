@@ -1,7 +1,7 @@
 // Node-side handle on the bench page: starts workers and calls their methods through window.__bench.
 import type { Page } from 'playwright-core';
 
-export type WorkerKind = 'ours' | 'faceapi';
+export type WorkerKind = 'ours' | 'faceapi' | 'faceapi-full';
 
 export class BenchPage {
   constructor(readonly page: Page) {}

@@ -3,7 +3,8 @@
 // isolated, drives headless Debian Chromium and prints medians/minima of: model load and warm-up, MTCNN per
 // photo (ours vs face-api.js 0.22.2 with the same weights, same backend, same page), parity with the
 // reference, embedders vs a plain conv probe, and the real app end to end (photos -> matches, slider, long
-// tasks, JS before first paint). Figures are noisy on a shared 2-core machine: the load average is printed.
+// tasks, JS before first paint), and the app's Library indexing all FDDB photos against face-api.js's full recognition
+// pipeline. Figures are noisy on a shared 2-core machine: the load average is printed.
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -14,6 +15,7 @@ import { CHROMIUM_FLAGS, WEBGPU_SWIFTSHADER_FLAGS } from '../chromium-flags';
 import { readOptions } from '../cli';
 import type { BenchBackend, ConvProbe, DetectReport, EmbedReport, ImageReport, InitReport, MemoryReport, MtcnnProfile } from '../../bench/protocol';
 import { benchApp, profileApp, type AppProfile, type AppReport } from './app-bench';
+import { benchLibrary, fddbPhotos, type LibraryReport } from './library-bench';
 import { BenchPage, type WorkerKind } from './page';
 import { serveStatic } from './serve';
 import { median, min, parity, spread, sum, type Parity, type ParityImage, type Spread, type XYWH } from './stats';
@@ -24,7 +26,8 @@ const sharedDir = path.resolve(root, process.env.SHARED_DIR ?? '../shared');
 const chromiumPath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
 const USAGE = `npm run bench [-- --quick] [--json FILE] [--no-build] [--skip-app | --only-app] [--skip-peer] [--webgl-embed] [--webgpu-embed] [--real-gpu] [--backends LIST]
-                  [--threads-ab N] [--subset N] [--reps N] [--peer-reps N] [--no-full-parity] [--profile | --no-profile]`;
+                  [--threads-ab N] [--subset N] [--reps N] [--peer-reps N] [--no-full-parity] [--profile | --no-profile]
+                  [--library-only | --skip-library] [--library-photos N]`;
 const args = readOptions(USAGE, {
   quick: { type: 'boolean' },
   json: { type: 'string' },
@@ -43,13 +46,17 @@ const args = readOptions(USAGE, {
   'no-full-parity': { type: 'boolean' },
   profile: { type: 'boolean' },
   'no-profile': { type: 'boolean' },
+  'library-only': { type: 'boolean' },
+  'skip-library': { type: 'boolean' },
+  'library-photos': { type: 'string' },
 });
 const quick = args.quick === true;
+const libraryOnly = args['library-only'] === true;
 const options = {
   quick,
   json: args.json,
   build: !args['no-build'],
-  app: !args['skip-app'],
+  app: !args['skip-app'] && !libraryOnly,
   peer: !args['skip-peer'],
   /** embedders on SwiftShader WebGL too (slow: every shader compiles on the CPU) */
   webglEmbed: args['webgl-embed'] === true,
@@ -66,6 +73,12 @@ const options = {
   threadsAB: Number(args['threads-ab'] ?? (quick ? 0 : 2)),
   /** only the real-app part (no bench page) */
   onlyApp: args['only-app'] === true,
+  /** the Library part: the app indexing FDDB photos, and face-api.js's full pipeline on them */
+  library: libraryOnly || (!args['skip-library'] && !args['only-app']),
+  /** only the Library part */
+  libraryOnly,
+  /** how many FDDB photos the Library part adds (every k-th by path when fewer than all 668) */
+  libraryPhotos: args['library-photos'] ? Number(args['library-photos']) : quick ? 40 : undefined,
   /** head-to-head photos (face-api.js is slow on this machine, so a fixed subset) */
   subset: Number(args.subset ?? (quick ? 3 : 8)),
   reps: Number(args.reps ?? (quick ? 2 : 3)),
@@ -73,7 +86,7 @@ const options = {
   /** every reference photo once on WASM for parity (and per-photo time) */
   fullParity: !quick && !args['no-full-parity'],
   /** main-thread CPU profile of the app (an unminified build), after the timed runs */
-  profile: args.profile === true || (!quick && !args['no-profile']),
+  profile: !libraryOnly && (args.profile === true || (!quick && !args['no-profile'])),
 };
 
 const started = Date.now();
@@ -147,6 +160,7 @@ export interface BenchReport {
   parity?: Parity & { backend: string; decodeMatches: number; decodeChecked: number; msPerImage: Spread; msPerMp: number; totalMs: number };
   app?: AppReport;
   appProfile?: AppProfile;
+  library?: LibraryReport;
   threadsAB?: ThreadsAB;
   mtcnn_ratio: number | null;
   mtcnn_ratio_backend: string | null;
@@ -164,19 +178,40 @@ function build(): void {
     execFileSync(cmd, argv, { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] });
   };
   run('node', ['scripts/weights/build-weights.mjs']);
-  run('node', ['scripts/weights/faceapi-mtcnn.mjs']);
-  run('node', ['scripts/bench/vendor-peer.mjs']);
+  if (!options.libraryOnly) {
+    run('node', ['scripts/weights/faceapi-mtcnn.mjs']);
+    run('node', ['scripts/bench/vendor-peer.mjs']);
+  }
+  if (options.library) copyFaceapiFullModels();
   // the app goes to its own folder, so a bench never swaps dist/ under someone's e2e run
   run('npx', ['vite', 'build', '--logLevel', 'warn', '--outDir', '.bench/app', '--emptyOutDir']);
   run('npx', ['vite', 'build', '--config', 'bench/vite.config.ts']);
   if (options.profile && options.app) run('npx', ['vite', 'build', '--logLevel', 'warn', '--outDir', '.bench/app-profile', '--emptyOutDir', '--minify', 'false']);
 }
 
+/** The nets face-api.js's full pipeline needs, from @vladmandic/face-api's own model/ folder (npm), never a hub. */
+const FACEAPI_FULL_MODELS = ['ssd_mobilenetv1_model', 'face_landmark_68_model', 'face_recognition_model'];
+function copyFaceapiFullModels(): void {
+  const from = path.join(root, 'node_modules/@vladmandic/face-api/model');
+  const to = path.join(root, '.bench/models/vladmandic');
+  fs.mkdirSync(to, { recursive: true });
+  for (const net of FACEAPI_FULL_MODELS) {
+    for (const file of [`${net}-weights_manifest.json`, `${net}.bin`]) fs.copyFileSync(path.join(from, file), path.join(to, file));
+  }
+  log(`face-api.js full pipeline nets -> ${path.relative(root, to)}`);
+}
+
 async function main(): Promise<void> {
   const loadBefore = loadavg();
   log(`load average before: ${loadBefore.join(' ')}`);
   if (options.build) build();
-  const needed = ['.bench/dist/index.html', 'public/models/index.json', ...(options.app ? ['.bench/app/index.html'] : []), ...(options.peer ? ['.bench/models/faceapi/mtcnn_model-shard1'] : [])];
+  const needed = [
+    '.bench/dist/index.html',
+    'public/models/index.json',
+    ...(options.app || options.library ? ['.bench/app/index.html'] : []),
+    ...(options.peer && !options.libraryOnly ? ['.bench/models/faceapi/mtcnn_model-shard1'] : []),
+    ...(options.library ? ['.bench/models/vladmandic/face_recognition_model.bin'] : []),
+  ];
   for (const required of needed) {
     if (!fs.existsSync(path.join(root, required))) throw new Error(`${required} is missing (run without --no-build)`);
   }
@@ -185,6 +220,7 @@ async function main(): Promise<void> {
     '/': path.join(root, '.bench/dist'),
     '/models/': path.join(root, 'public/models'),
     '/faceapi-models/': path.join(root, '.bench/models/faceapi'),
+    '/vladmandic-models/': path.join(root, '.bench/models/vladmandic'),
     '/shared/': sharedDir,
     '/vendor/': path.join(root, '.bench/vendor'),
   });
@@ -241,7 +277,7 @@ async function main(): Promise<void> {
           { backend: 'cpu', peer: options.peer, photos: few, embed: false, extra: false, warmEach: false },
         ];
 
-    for (const step of options.onlyApp ? [] : plan.filter((p) => !options.backends || options.backends.includes(p.backend))) {
+    for (const step of options.onlyApp || options.libraryOnly ? [] : plan.filter((p) => !options.backends || options.backends.includes(p.backend))) {
       if (step.backend !== 'webgl' && step.backend !== 'webgpu') {
         report.backends.push(await benchBackend(bench, step, report));
         continue;
@@ -255,10 +291,10 @@ async function main(): Promise<void> {
         await bench.stop('ours');
       }
     }
-    if (!options.onlyApp && options.threadsAB > 0) report.threadsAB = await threadsAB(bench, options.threadsAB);
+    if (!options.onlyApp && !options.libraryOnly && options.threadsAB > 0) report.threadsAB = await threadsAB(bench, options.threadsAB);
     if (pageErrors.length) log(`bench page errors: ${pageErrors.join(' | ')}`);
 
-    if (options.app) {
+    if (options.app || options.library) {
       // The app gets its own browser on Chromium's software compositor (what a machine without a GPU uses): the
       // bench page's SwiftShader GL spends 200-800 ms presenting every frame here, which would swamp the app's
       // own cost. The app's backend is the same WASM either way (Auto never picks software WebGL).
@@ -270,6 +306,8 @@ async function main(): Promise<void> {
           '--enable-blink-features=ForceEagerMeasureMemory',
         ],
       });
+    }
+    if (appBrowser && options.app) {
       try {
         report.app = await benchApp(
           appBrowser,
@@ -292,6 +330,22 @@ async function main(): Promise<void> {
         } catch (error) {
           log(`app profile failed: ${(error as Error).message.split('\n')[0]}`);
         }
+      }
+    }
+    if (appBrowser && options.library) {
+      // Same browser as the app part; the bench page for face-api.js's pipeline opens in a context of it too.
+      try {
+        report.library = await benchLibrary(appBrowser, {
+          appUrl: appServer.url,
+          benchUrl: benchServer.url,
+          photos: fddbPhotos(sharedDir, options.libraryPhotos),
+          timeoutMs: 1_800_000,
+          faceapi: options.peer,
+          log,
+        });
+      } catch (error) {
+        log(`library bench failed: ${(error as Error).message}`);
+        report.goals.library = { target: 'library bench ran', value: (error as Error).message.split('\n')[0], met: false };
       }
     }
   } finally {
@@ -521,6 +575,23 @@ function summarise(report: BenchReport): void {
     const worst = Math.max(0, ...a.runs.map((r) => r.longTasks.maxMs));
     goal('long_tasks', 'no main-thread task > 50 ms during inference', `${over} tasks > 50 ms (max ${worst.toFixed(0)} ms) in ${a.runs.length} runs`, over === 0);
     goal('js_before_paint', '<= 250 KB gzipped', `${(a.jsBeforePaint.gzipBytes / 1024).toFixed(1)} KB gzipped in ${a.jsBeforePaint.files.length} files`, a.jsBeforePaint.gzipBytes <= 250 * 1024);
+  }
+  if (report.library) {
+    const l = report.library;
+    goal('library_photos_per_second', '>= 8 photos/s (WASM)', `${l.photos_per_second.toFixed(2)} photos/s on ${l.backend} (${l.photos} photos)`, l.photos_per_second >= 8 && l.backend === 'wasm');
+    goal(
+      'library_ratio_vs_faceapi',
+      '<= 0.5 (ours / face-api.js full pipeline)',
+      l.ratio_vs_faceapi === null ? 'not measured' : l.ratio_vs_faceapi.toFixed(2),
+      l.ratio_vs_faceapi === null ? null : l.ratio_vs_faceapi <= 0.5,
+    );
+    goal('library_long_tasks', 'no main-thread task > 50 ms while indexing', `longest ${l.longest_task_ms.toFixed(0)} ms, ${l.longTasks.over50} over 50 ms`, l.longest_task_ms <= 50);
+    goal(
+      'library_heap_flat',
+      'heap at the end within 10% of the middle',
+      `${l.heap_mb.start.toFixed(1)} / ${l.heap_mb.middle.toFixed(1)} / ${l.heap_mb.end.toFixed(1)} MB (start / middle / end)`,
+      l.heaps.middle === null ? null : Math.abs(l.heap_mb.end - l.heap_mb.middle) <= 0.1 * l.heap_mb.middle,
+    );
   }
 }
 

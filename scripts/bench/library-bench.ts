@@ -1,0 +1,398 @@
+// The library part of `npm run bench`: the production app's /library, all FDDB photos added at once through its
+// "Add photos to the library" input, indexed by the app's own worker into IndexedDB. Measured from outside the
+// app: DOM timestamps and long tasks inside the page (an init script), JS heaps over CDP, the WASM heap from the
+// worker's tfjs engine (Playwright worker.evaluate). Then, in the same browser, the bench page runs face-api.js's
+// full recognition pipeline (bench/faceapi-full.worker.ts) on the same photos, for the ratio.
+import { createHash } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Browser, BrowserContext, CDPSession, Page } from 'playwright-core';
+import type { FullPipelinePhoto, InitReport } from '../../bench/protocol';
+import { BenchPage } from './page';
+import { median, sum } from './stats';
+
+/** JS heaps (V8 usedSize from Runtime.getHeapUsage) and the tfjs WASM memory, in bytes. */
+export interface HeapSample {
+  /** done photos when sampled */
+  done: number;
+  pageJs: number;
+  workerJs: number | null;
+  wasm: number | null;
+  /** tfjs tensor bytes in the app's worker (tf.memory().numBytes) */
+  tensorBytes: number | null;
+  totalMb: number;
+}
+
+export interface FaceapiFullReport {
+  detail: string;
+  loadMs: number;
+  /** one untimed photo first (kernel set-up, weight packing) */
+  warmupMs: number;
+  photos: number;
+  faces: number;
+  decodeMs: number;
+  pipelineMs: number;
+  /** decode + pipeline, summed over photos: the ratio's denominator */
+  totalMs: number;
+  medianPipelineMs: number;
+  wasmHeapBytes: number | null;
+}
+
+export interface LibraryReport {
+  photos: number;
+  faces: number;
+  photos_per_second: number;
+  faces_per_second: number;
+  /** our wall time (files added -> last photo indexed) / face-api's decode + pipeline time on the same photos */
+  ratio_vs_faceapi: number | null;
+  longest_task_ms: number;
+  heap_mb: { start: number; middle: number; end: number };
+  // detail
+  files: number;
+  uniqueFiles: number;
+  backend: string | null;
+  backendDetail: string | null;
+  modelsReadyMs: number | null;
+  /** change event -> the last photo counted in "Library status" with the progress bar gone */
+  wallMs: number;
+  /** change event -> the first DOM state with a face count > 0 (status line or a grid tile) */
+  firstFaceMs: number | null;
+  /** the app's own last rate ("N photos/s" in the progress bar; it counts from the first photo analysed) */
+  appRatePerSecond: number | null;
+  longTasks: { count: number; over50: number; totalMs: number };
+  heaps: { start: HeapSample; middle: HeapSample | null; end: HeapSample };
+  /** ours / face-api's pipeline time only (its decode excluded) */
+  ratio_vs_faceapi_pipeline: number | null;
+  faceapi: FaceapiFullReport | { error: string } | null;
+  errors: string[];
+}
+
+export interface LibraryPhotos {
+  /** absolute paths, as given to the input */
+  files: string[];
+  /** paths under ../shared of the first file of each distinct content (the app stores each once) */
+  unique: string[];
+}
+
+/** FDDB's photos from detection.json (every k-th by path when `limit` is set), and which of them are distinct. */
+export function fddbPhotos(sharedDir: string, limit?: number): LibraryPhotos {
+  const images = (JSON.parse(fs.readFileSync(path.join(sharedDir, 'datasets/fddb/detection.json'), 'utf8')) as { images: { image: string }[] }).images
+    .map((i) => i.image)
+    .sort();
+  const picked = limit && limit < images.length ? Array.from({ length: limit }, (_, i) => images[Math.floor(((i + 0.5) * images.length) / limit)]) : images;
+  const seen = new Set<string>();
+  const unique: string[] = [];
+  for (const image of picked) {
+    const hash = createHash('sha256').update(fs.readFileSync(path.join(sharedDir, 'datasets/fddb', image))).digest('hex');
+    if (seen.has(hash)) continue;
+    seen.add(hash);
+    unique.push(`datasets/fddb/${image}`);
+  }
+  return { files: picked.map((i) => path.join(sharedDir, 'datasets/fddb', i)), unique };
+}
+
+// Installed before any app script: the change event, long tasks, and every progress/status change, with times.
+const INSTRUMENT = () => {
+  const w = window as unknown as Record<string, unknown>;
+  const log = {
+    change: 0,
+    longtasks: [] as { start: number; duration: number }[],
+    firstFace: 0,
+    progressSeen: false,
+    progressText: '',
+    done: 0,
+    queued: 0,
+    statusPhotos: 0,
+    statusFaces: 0,
+    statusAt: 0,
+    progressGoneAt: 0,
+    expected: 0,
+    finished: 0,
+  };
+  w.__lb = log;
+  document.addEventListener(
+    'change',
+    (e) => {
+      const t = e.target as HTMLInputElement | null;
+      if (t && t.type === 'file' && !log.change) log.change = performance.now();
+    },
+    true,
+  );
+  try {
+    new PerformanceObserver((list) => {
+      for (const e of list.getEntries()) log.longtasks.push({ start: e.startTime, duration: e.duration });
+    }).observe({ type: 'longtask', buffered: true });
+  } catch {
+    // no long-task API: the figure stays 0
+  }
+  const waiters: { test: () => boolean; resolve: () => void }[] = [];
+  const check = () => {
+    const now = performance.now();
+    const status = document.querySelector('[role="status"][aria-label="Library status"]')?.textContent ?? '';
+    const m = /([\d,]+) photos? · ([\d,]+) faces?/.exec(status);
+    if (m) {
+      const photos = Number(m[1].replace(/,/g, ''));
+      const faces = Number(m[2].replace(/,/g, ''));
+      if (photos !== log.statusPhotos || faces !== log.statusFaces) log.statusAt = now;
+      log.statusPhotos = photos;
+      log.statusFaces = faces;
+    }
+    const bar = document.querySelector('[role="progressbar"][aria-label="Indexing photos"]');
+    if (bar) {
+      log.progressSeen = true;
+      log.progressGoneAt = 0;
+      log.progressText = bar.getAttribute('aria-valuetext') ?? '';
+      log.done = Number(bar.getAttribute('aria-valuenow') ?? 0);
+      log.queued = Number(bar.getAttribute('aria-valuemax') ?? 0);
+    } else if (log.progressSeen && !log.progressGoneAt) {
+      log.progressGoneAt = now;
+    }
+    if (log.change && !log.firstFace && (log.statusFaces > 0 || document.querySelector('.library-tile[data-faces]:not([data-faces="0"])'))) log.firstFace = now;
+    if (log.change && !log.finished && log.expected && log.progressGoneAt && log.statusPhotos >= log.expected) log.finished = now;
+    for (let i = waiters.length - 1; i >= 0; i--) {
+      if (waiters[i].test()) {
+        waiters[i].resolve();
+        waiters.splice(i, 1);
+      }
+    }
+  };
+  w.__lbWhen = (what: 'half' | 'finished') =>
+    new Promise<void>((resolve) => {
+      const test = what === 'half' ? () => log.queued > 0 && log.done >= Math.ceil(log.queued / 2) : () => log.finished > 0;
+      if (test()) resolve();
+      else waiters.push({ test, resolve });
+    });
+  const start = () => new MutationObserver(check).observe(document.body, { subtree: true, childList: true, attributes: true, characterData: true });
+  if (document.body) start();
+  else document.addEventListener('DOMContentLoaded', start);
+};
+
+/** The app worker's JS heap over CDP: Playwright has no CDP session for workers, so the page session attaches (non-flat). */
+class WorkerHeaps {
+  private sessions = new Map<string, string>();
+  private replies = new Map<number, (result: unknown) => void>();
+  private nextId = 1;
+
+  private constructor(private readonly cdp: CDPSession) {
+    cdp.on('Target.attachedToTarget', (e: { sessionId: string; targetInfo: { type: string; url: string } }) => {
+      if (e.targetInfo.type === 'worker') this.sessions.set(e.targetInfo.url, e.sessionId);
+    });
+    cdp.on('Target.detachedFromTarget', (e: { sessionId: string }) => {
+      for (const [url, id] of this.sessions) if (id === e.sessionId) this.sessions.delete(url);
+    });
+    cdp.on('Target.receivedMessageFromTarget', (e: { message: string }) => {
+      const m = JSON.parse(e.message) as { id?: number; result?: unknown; error?: unknown };
+      if (m.id !== undefined) this.replies.get(m.id)?.(m.result ?? null);
+      if (m.id !== undefined) this.replies.delete(m.id);
+    });
+  }
+
+  static async attach(context: BrowserContext, page: Page): Promise<{ heaps: WorkerHeaps; cdp: CDPSession }> {
+    const cdp = await context.newCDPSession(page);
+    const heaps = new WorkerHeaps(cdp);
+    await cdp.send('Target.setAutoAttach', { autoAttach: true, waitForDebuggerOnStart: false, flatten: false });
+    return { heaps, cdp };
+  }
+
+  /** usedSize of the worker whose script URL matches, or null (not started, or no answer in 10 s). */
+  async used(match: RegExp): Promise<number | null> {
+    const session = [...this.sessions].reverse().find(([url]) => match.test(url))?.[1];
+    if (!session) return null;
+    const id = this.nextId++;
+    const answer = new Promise<unknown>((resolve) => {
+      this.replies.set(id, resolve);
+      setTimeout(() => resolve(null), 10_000);
+    });
+    await this.cdp.send('Target.sendMessageToTarget', { sessionId: session, message: JSON.stringify({ id, method: 'Runtime.getHeapUsage' }) });
+    const result = (await answer) as { usedSize?: number } | null;
+    return result?.usedSize ?? null;
+  }
+}
+
+const APP_WORKER = /facematch\.worker/;
+
+/** tfjs's engine is a global (`_tfengine`); its WASM backend's heap is the emscripten module's memory. */
+const WASM_PROBE = `(() => {
+  const e = self._tfengine;
+  const b = e && e.backendInstance;
+  const heap = b && b.wasm && b.wasm.HEAPU8 ? b.wasm.HEAPU8.buffer.byteLength : null;
+  return { wasm: heap, tensorBytes: e ? e.memory().numBytes : null };
+})()`;
+
+async function sampleHeap(page: Page, cdp: CDPSession, heaps: WorkerHeaps, done: number): Promise<HeapSample> {
+  const pageJs = ((await cdp.send('Runtime.getHeapUsage')) as { usedSize: number }).usedSize;
+  const worker = page.workers().find((w) => APP_WORKER.test(w.url()));
+  const [workerJs, probe] = await Promise.all([
+    heaps.used(APP_WORKER),
+    worker ? (worker.evaluate(WASM_PROBE) as Promise<{ wasm: number | null; tensorBytes: number | null }>).catch(() => null) : Promise.resolve(null),
+  ]);
+  const wasm = probe?.wasm ?? null;
+  return { done, pageJs, workerJs, wasm, tensorBytes: probe?.tensorBytes ?? null, totalMb: (pageJs + (workerJs ?? 0) + (wasm ?? 0)) / 1e6 };
+}
+
+type PageLog = {
+  change: number;
+  longtasks: { start: number; duration: number }[];
+  firstFace: number;
+  progressText: string;
+  done: number;
+  queued: number;
+  statusPhotos: number;
+  statusFaces: number;
+  statusAt: number;
+  progressGoneAt: number;
+  finished: number;
+};
+
+export interface LibraryBenchOptions {
+  appUrl: string;
+  benchUrl: string;
+  photos: LibraryPhotos;
+  /** longest wait for the whole indexing run */
+  timeoutMs: number;
+  faceapi: boolean;
+  log: (s: string) => void;
+}
+
+export async function benchLibrary(browser: Browser, o: LibraryBenchOptions): Promise<LibraryReport> {
+  const errors: string[] = [];
+  const context = await browser.newContext({ viewport: { width: 1360, height: 900 } });
+  // tsx (esbuild keepNames) wraps named functions in __name(); give serialized page functions a no-op one
+  await context.addInitScript({ content: 'window.__name = window.__name || ((f) => f);' });
+  await context.addInitScript(INSTRUMENT);
+  let report: LibraryReport;
+  try {
+    const page = await context.newPage();
+    page.on('pageerror', (e) => errors.push(e.message));
+    const { heaps, cdp } = await WorkerHeaps.attach(context, page);
+    await page.goto(o.appUrl + '/library');
+    const badge = page.locator('.backend-badge[data-backend]');
+    await badge.waitFor({ timeout: 240_000 });
+    await page.getByRole('progressbar', { name: 'Loading face models' }).waitFor({ state: 'detached', timeout: 240_000 });
+    const modelsReadyMs = await page.evaluate(() => performance.now());
+    const backend = await badge.getAttribute('data-backend');
+    const backendDetail = (await badge.textContent())?.trim() ?? null;
+    const status = page.getByRole('status', { name: 'Library status' });
+    if ((await status.textContent())?.trim() !== '0 photos · 0 faces') throw new Error(`the library is not empty: ${await status.textContent()}`);
+    // the worker grows its WASM heap once the models are ready: start when it has settled
+    let start = await sampleHeap(page, cdp, heaps, 0);
+    for (let i = 0; i < 10; i++) {
+      await page.waitForTimeout(1000);
+      const next = await sampleHeap(page, cdp, heaps, 0);
+      const settled = next.wasm === start.wasm;
+      start = next;
+      if (settled) break;
+    }
+    o.log(`library: models ready at ${modelsReadyMs.toFixed(0)} ms (${backendDetail}); heap at start ${start.totalMb.toFixed(1)} MB; adding ${o.photos.files.length} files`);
+
+    await page.evaluate((expected) => void ((window as unknown as { __lb: { expected: number } }).__lb.expected = expected), o.photos.unique.length);
+    await page.getByLabel('Add photos to the library').setInputFiles(o.photos.files);
+    const when = (what: 'half' | 'finished', timeout: number) =>
+      page.evaluate(
+        ([w, t]) =>
+          Promise.race([
+            (window as unknown as { __lbWhen: (x: string) => Promise<void> }).__lbWhen(w as string),
+            new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`library: not ${w} within ${t} ms`)), t as number)),
+          ]),
+        [what, timeout] as const,
+      );
+    let middle: HeapSample | null = null;
+    try {
+      await when('half', o.timeoutMs);
+      const done = await page.evaluate(() => (window as unknown as { __lb: { done: number } }).__lb.done);
+      middle = await sampleHeap(page, cdp, heaps, done);
+      o.log(`library: ${done} photos done, heap ${middle.totalMb.toFixed(1)} MB`);
+    } catch (error) {
+      errors.push((error as Error).message);
+    }
+    await when('finished', o.timeoutMs);
+    const lb = await page.evaluate(() => (window as unknown as { __lb: PageLog }).__lb);
+    const end = await sampleHeap(page, cdp, heaps, lb.statusPhotos);
+    const within = lb.longtasks.filter((t) => t.start + t.duration >= lb.change && t.start <= lb.finished);
+    const wallMs = lb.finished - lb.change;
+    const rate = /([\d.]+) photos\/s/.exec(lb.progressText);
+    report = {
+      photos: lb.statusPhotos,
+      faces: lb.statusFaces,
+      photos_per_second: lb.statusPhotos / (wallMs / 1000),
+      faces_per_second: lb.statusFaces / (wallMs / 1000),
+      ratio_vs_faceapi: null,
+      longest_task_ms: within.reduce((m, t) => Math.max(m, t.duration), 0),
+      heap_mb: { start: start.totalMb, middle: (middle ?? end).totalMb, end: end.totalMb },
+      files: o.photos.files.length,
+      uniqueFiles: o.photos.unique.length,
+      backend,
+      backendDetail,
+      modelsReadyMs,
+      wallMs,
+      firstFaceMs: lb.firstFace ? lb.firstFace - lb.change : null,
+      appRatePerSecond: rate ? Number(rate[1]) : null,
+      longTasks: { count: within.length, over50: within.filter((t) => t.duration > 50).length, totalMs: sum(within.map((t) => t.duration)) },
+      heaps: { start, middle, end },
+      ratio_vs_faceapi_pipeline: null,
+      faceapi: null,
+      errors,
+    };
+    o.log(
+      `library: ${report.photos} photos, ${report.faces} faces in ${(wallMs / 1000).toFixed(1)} s = ${report.photos_per_second.toFixed(2)} photos/s ` +
+        `(app says ${report.appRatePerSecond ?? '-'}); first face ${report.firstFaceMs?.toFixed(0) ?? '-'} ms; longest task ${report.longest_task_ms.toFixed(0)} ms; ` +
+        `heap ${start.totalMb.toFixed(1)} / ${report.heap_mb.middle.toFixed(1)} / ${end.totalMb.toFixed(1)} MB`,
+    );
+  } finally {
+    await context.close();
+  }
+
+  if (o.faceapi) {
+    try {
+      report.faceapi = await benchFaceapiFull(browser, o.benchUrl, o.photos.unique, o.log);
+      report.ratio_vs_faceapi = report.wallMs / report.faceapi.totalMs;
+      report.ratio_vs_faceapi_pipeline = report.wallMs / report.faceapi.pipelineMs;
+    } catch (error) {
+      report.faceapi = { error: (error as Error).message.split('\n')[0] };
+      o.log(`library: face-api.js full pipeline failed: ${report.faceapi.error}`);
+    }
+  }
+  return report;
+}
+
+/** face-api.js's full pipeline on the bench page (a context of the same browser), photo by photo in its worker. */
+async function benchFaceapiFull(browser: Browser, benchUrl: string, photos: string[], log: (s: string) => void): Promise<FaceapiFullReport> {
+  const context = await browser.newContext();
+  try {
+    const page = await context.newPage();
+    await page.goto(benchUrl + '/');
+    await page.waitForFunction(() => '__bench' in window);
+    const bench = new BenchPage(page);
+    await bench.start('full', 'faceapi-full');
+    const init = await bench.call<InitReport>('full', 'init');
+    const loadMs = await bench.call<number>('full', 'load');
+    const [warm] = await bench.call<FullPipelinePhoto[]>('full', 'run', [photos[0]]);
+    log(`library: face-api.js ${init.detail}; load ${loadMs.toFixed(0)} ms, first photo ${(warm.decodeMs + warm.pipelineMs).toFixed(0)} ms`);
+    const results: FullPipelinePhoto[] = [];
+    const CHUNK = 25;
+    for (let i = 0; i < photos.length; i += CHUNK) {
+      results.push(...(await bench.call<FullPipelinePhoto[]>('full', 'run', photos.slice(i, i + CHUNK))));
+      if (results.length % 100 < CHUNK || results.length === photos.length) {
+        log(`library: face-api.js ${results.length}/${photos.length} photos, ${(sum(results.map((r) => r.decodeMs + r.pipelineMs)) / 1000).toFixed(1)} s so far`);
+      }
+    }
+    const wasmHeapBytes = await bench.call<number | null>('full', 'wasmHeapBytes');
+    await bench.stop('full');
+    const decodeMs = sum(results.map((r) => r.decodeMs));
+    const pipelineMs = sum(results.map((r) => r.pipelineMs));
+    return {
+      detail: init.detail,
+      loadMs,
+      warmupMs: warm.decodeMs + warm.pipelineMs,
+      photos: results.length,
+      faces: sum(results.map((r) => r.faces)),
+      decodeMs,
+      pipelineMs,
+      totalMs: decodeMs + pipelineMs,
+      medianPipelineMs: median(results.map((r) => r.pipelineMs)),
+      wasmHeapBytes,
+    };
+  } finally {
+    await context.close();
+  }
+}
