@@ -86,8 +86,8 @@ const api = {
   },
 
   wasmHeapBytes(): number | null {
-    const backend = tf.backend() as unknown as { wasm?: { HEAPU8?: Uint8Array } };
-    return backend.wasm?.HEAPU8?.buffer.byteLength ?? null;
+    const backend = tf.backend() as unknown as { wasm?: { HEAPU8?: Uint8Array; wasmMemory?: WebAssembly.Memory } };
+    return backend.wasm?.wasmMemory?.buffer.byteLength ?? backend.wasm?.HEAPU8?.buffer.byteLength ?? null;
   },
 
   memory() {

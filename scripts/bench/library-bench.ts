@@ -5,6 +5,7 @@
 // full recognition pipeline (bench/faceapi-full.worker.ts) on the same photos, for the ratio.
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import type { Browser, BrowserContext, CDPSession, Page } from 'playwright-core';
 import type { FullPipelinePhoto, InitReport } from '../../bench/protocol';
@@ -50,6 +51,8 @@ export interface LibraryReport {
   // detail
   files: number;
   uniqueFiles: number;
+  /** photos the app skipped (listed under "Skipped files") */
+  skipped: number;
   backend: string | null;
   backendDetail: string | null;
   modelsReadyMs: number | null;
@@ -59,11 +62,16 @@ export interface LibraryReport {
   firstFaceMs: number | null;
   /** the app's own last rate ("N photos/s" in the progress bar; it counts from the first photo analysed) */
   appRatePerSecond: number | null;
+  /** PerformanceObserver('longtask'): it reports only tasks over 50 ms */
   longTasks: { count: number; over50: number; totalMs: number };
+  /** every main-thread task from a Chromium trace ('toplevel' RunTask on CrRendererMain), add -> finished */
+  traceTasks: { count: number; over50: number; over16: number; longestMs: number } | null;
   heaps: { start: HeapSample; middle: HeapSample | null; end: HeapSample };
   /** ours / face-api's pipeline time only (its decode excluded) */
   ratio_vs_faceapi_pipeline: number | null;
   faceapi: FaceapiFullReport | { error: string } | null;
+  /** 1-minute load average: before face-api's first half, at our start and end, after its second half */
+  loadAverage?: { faceapiBefore: number | null; library: number; libraryEnd: number; faceapiAfter: number | null };
   errors: string[];
 }
 
@@ -105,6 +113,7 @@ const INSTRUMENT = () => {
     statusPhotos: 0,
     statusFaces: 0,
     statusAt: 0,
+    skipped: 0,
     progressGoneAt: 0,
     expected: 0,
     finished: 0,
@@ -148,7 +157,9 @@ const INSTRUMENT = () => {
       log.progressGoneAt = now;
     }
     if (log.change && !log.firstFace && (log.statusFaces > 0 || document.querySelector('.library-tile[data-faces]:not([data-faces="0"])'))) log.firstFace = now;
-    if (log.change && !log.finished && log.expected && log.progressGoneAt && log.statusPhotos >= log.expected) log.finished = now;
+    log.skipped = document.querySelectorAll('ul[aria-label="Skipped files"] > li').length;
+    // every distinct photo counted, or skipped with a reason
+    if (log.change && !log.finished && log.expected && log.progressGoneAt && log.statusPhotos + log.skipped >= log.expected) log.finished = now;
     for (let i = waiters.length - 1; i >= 0; i--) {
       if (waiters[i].test()) {
         waiters[i].resolve();
@@ -211,11 +222,22 @@ class WorkerHeaps {
 
 const APP_WORKER = /facematch\.worker/;
 
+/** Renderer main-thread tasks in a trace: the 'toplevel' complete events on CrRendererMain (the app's is the only page open). */
+function mainThreadTasks(buffer: Buffer): NonNullable<LibraryReport['traceTasks']> {
+  const { traceEvents } = JSON.parse(buffer.toString('utf8')) as {
+    traceEvents: { ph: string; name: string; cat: string; pid: number; tid: number; dur?: number; args?: { name?: string } }[];
+  };
+  const main = new Set(traceEvents.filter((e) => e.ph === 'M' && e.name === 'thread_name' && e.args?.name === 'CrRendererMain').map((e) => `${e.pid}:${e.tid}`));
+  const ms = traceEvents.filter((e) => e.ph === 'X' && e.cat.includes('toplevel') && main.has(`${e.pid}:${e.tid}`)).map((e) => (e.dur ?? 0) / 1000);
+  return { count: ms.length, over50: ms.filter((d) => d > 50).length, over16: ms.filter((d) => d > 16).length, longestMs: ms.reduce((m, d) => Math.max(m, d), 0) };
+}
+
 /** tfjs's engine is a global (`_tfengine`); its WASM backend's heap is the emscripten module's memory. */
 const WASM_PROBE = `(() => {
   const e = self._tfengine;
   const b = e && e.backendInstance;
-  const heap = b && b.wasm && b.wasm.HEAPU8 ? b.wasm.HEAPU8.buffer.byteLength : null;
+  // the Memory itself first: a view (HEAPU8) can be one growth behind in the threaded build
+  const heap = b && b.wasm ? (b.wasm.wasmMemory ? b.wasm.wasmMemory.buffer.byteLength : b.wasm.HEAPU8 ? b.wasm.HEAPU8.buffer.byteLength : null) : null;
   return { wasm: heap, tensorBytes: e ? e.memory().numBytes : null };
 })()`;
 
@@ -240,6 +262,7 @@ type PageLog = {
   statusPhotos: number;
   statusFaces: number;
   statusAt: number;
+  skipped: number;
   progressGoneAt: number;
   finished: number;
 };
@@ -256,11 +279,26 @@ export interface LibraryBenchOptions {
 
 export async function benchLibrary(browser: Browser, o: LibraryBenchOptions): Promise<LibraryReport> {
   const errors: string[] = [];
+  const loads: NonNullable<LibraryReport['loadAverage']> = { faceapiBefore: null, library: os.loadavg()[0], libraryEnd: 0, faceapiAfter: null };
+  // face-api.js takes every other photo before our run and the rest after it, so load drift on this shared
+  // machine falls on both sides alike
+  const halves: FaceapiHalf[] = [];
+  let faceapiError: string | null = null;
+  if (o.faceapi) {
+    try {
+      loads.faceapiBefore = os.loadavg()[0];
+      halves.push(await faceapiFullRun(browser, o.benchUrl, o.photos.unique.filter((_, i) => i % 2 === 0), o.log));
+    } catch (error) {
+      faceapiError = (error as Error).message.split('\n')[0];
+    }
+  }
+  loads.library = os.loadavg()[0];
   const context = await browser.newContext({ viewport: { width: 1360, height: 900 } });
   // tsx (esbuild keepNames) wraps named functions in __name(); give serialized page functions a no-op one
   await context.addInitScript({ content: 'window.__name = window.__name || ((f) => f);' });
   await context.addInitScript(INSTRUMENT);
   let report: LibraryReport;
+  let tracing = false;
   try {
     const page = await context.newPage();
     page.on('pageerror', (e) => errors.push(e.message));
@@ -286,6 +324,11 @@ export async function benchLibrary(browser: Browser, o: LibraryBenchOptions): Pr
     o.log(`library: models ready at ${modelsReadyMs.toFixed(0)} ms (${backendDetail}); heap at start ${start.totalMb.toFixed(1)} MB; adding ${o.photos.files.length} files`);
 
     await page.evaluate((expected) => void ((window as unknown as { __lb: { expected: number } }).__lb.expected = expected), o.photos.unique.length);
+    // the long-task API sees only tasks over 50 ms: a trace gives the longest one whatever its length
+    tracing = await browser.startTracing(undefined, { categories: ['toplevel'] }).then(
+      () => true,
+      (error: Error) => (errors.push(`no trace: ${error.message.split('\n')[0]}`), false),
+    );
     await page.getByLabel('Add photos to the library').setInputFiles(o.photos.files);
     const when = (what: 'half' | 'finished', timeout: number) =>
       page.evaluate(
@@ -306,6 +349,9 @@ export async function benchLibrary(browser: Browser, o: LibraryBenchOptions): Pr
       errors.push((error as Error).message);
     }
     await when('finished', o.timeoutMs);
+    loads.libraryEnd = os.loadavg()[0];
+    const traceTasks = tracing ? mainThreadTasks(await browser.stopTracing()) : null;
+    tracing = false;
     const lb = await page.evaluate(() => (window as unknown as { __lb: PageLog }).__lb);
     const end = await sampleHeap(page, cdp, heaps, lb.statusPhotos);
     const within = lb.longtasks.filter((t) => t.start + t.duration >= lb.change && t.start <= lb.finished);
@@ -317,10 +363,11 @@ export async function benchLibrary(browser: Browser, o: LibraryBenchOptions): Pr
       photos_per_second: lb.statusPhotos / (wallMs / 1000),
       faces_per_second: lb.statusFaces / (wallMs / 1000),
       ratio_vs_faceapi: null,
-      longest_task_ms: within.reduce((m, t) => Math.max(m, t.duration), 0),
+      longest_task_ms: Math.max(traceTasks?.longestMs ?? 0, ...within.map((t) => t.duration)),
       heap_mb: { start: start.totalMb, middle: (middle ?? end).totalMb, end: end.totalMb },
       files: o.photos.files.length,
       uniqueFiles: o.photos.unique.length,
+      skipped: lb.skipped,
       backend,
       backendDetail,
       modelsReadyMs,
@@ -328,6 +375,7 @@ export async function benchLibrary(browser: Browser, o: LibraryBenchOptions): Pr
       firstFaceMs: lb.firstFace ? lb.firstFace - lb.change : null,
       appRatePerSecond: rate ? Number(rate[1]) : null,
       longTasks: { count: within.length, over50: within.filter((t) => t.duration > 50).length, totalMs: sum(within.map((t) => t.duration)) },
+      traceTasks,
       heaps: { start, middle, end },
       ratio_vs_faceapi_pipeline: null,
       faceapi: null,
@@ -339,24 +387,39 @@ export async function benchLibrary(browser: Browser, o: LibraryBenchOptions): Pr
         `heap ${start.totalMb.toFixed(1)} / ${report.heap_mb.middle.toFixed(1)} / ${end.totalMb.toFixed(1)} MB`,
     );
   } finally {
+    if (tracing) await browser.stopTracing().catch(() => undefined);
     await context.close();
   }
 
-  if (o.faceapi) {
+  if (halves.length === 1) {
     try {
-      report.faceapi = await benchFaceapiFull(browser, o.benchUrl, o.photos.unique, o.log);
+      halves.push(await faceapiFullRun(browser, o.benchUrl, o.photos.unique.filter((_, i) => i % 2 === 1), o.log));
+      loads.faceapiAfter = os.loadavg()[0];
+      report.faceapi = faceapiReport(halves);
       report.ratio_vs_faceapi = report.wallMs / report.faceapi.totalMs;
       report.ratio_vs_faceapi_pipeline = report.wallMs / report.faceapi.pipelineMs;
     } catch (error) {
-      report.faceapi = { error: (error as Error).message.split('\n')[0] };
-      o.log(`library: face-api.js full pipeline failed: ${report.faceapi.error}`);
+      faceapiError = (error as Error).message.split('\n')[0];
     }
   }
+  if (faceapiError) {
+    report.faceapi = { error: faceapiError };
+    o.log(`library: face-api.js full pipeline failed: ${faceapiError}`);
+  }
+  report.loadAverage = loads;
   return report;
 }
 
+interface FaceapiHalf {
+  init: InitReport;
+  loadMs: number;
+  warmupMs: number;
+  results: FullPipelinePhoto[];
+  wasmHeapBytes: number | null;
+}
+
 /** face-api.js's full pipeline on the bench page (a context of the same browser), photo by photo in its worker. */
-async function benchFaceapiFull(browser: Browser, benchUrl: string, photos: string[], log: (s: string) => void): Promise<FaceapiFullReport> {
+async function faceapiFullRun(browser: Browser, benchUrl: string, photos: string[], log: (s: string) => void): Promise<FaceapiHalf> {
   const context = await browser.newContext();
   try {
     const page = await context.newPage();
@@ -367,7 +430,8 @@ async function benchFaceapiFull(browser: Browser, benchUrl: string, photos: stri
     const init = await bench.call<InitReport>('full', 'init');
     const loadMs = await bench.call<number>('full', 'load');
     const [warm] = await bench.call<FullPipelinePhoto[]>('full', 'run', [photos[0]]);
-    log(`library: face-api.js ${init.detail}; load ${loadMs.toFixed(0)} ms, first photo ${(warm.decodeMs + warm.pipelineMs).toFixed(0)} ms`);
+    const warmupMs = warm.decodeMs + warm.pipelineMs;
+    log(`library: face-api.js ${init.detail}; load ${loadMs.toFixed(0)} ms, first photo ${warmupMs.toFixed(0)} ms (untimed)`);
     const results: FullPipelinePhoto[] = [];
     const CHUNK = 25;
     for (let i = 0; i < photos.length; i += CHUNK) {
@@ -378,21 +442,26 @@ async function benchFaceapiFull(browser: Browser, benchUrl: string, photos: stri
     }
     const wasmHeapBytes = await bench.call<number | null>('full', 'wasmHeapBytes');
     await bench.stop('full');
-    const decodeMs = sum(results.map((r) => r.decodeMs));
-    const pipelineMs = sum(results.map((r) => r.pipelineMs));
-    return {
-      detail: init.detail,
-      loadMs,
-      warmupMs: warm.decodeMs + warm.pipelineMs,
-      photos: results.length,
-      faces: sum(results.map((r) => r.faces)),
-      decodeMs,
-      pipelineMs,
-      totalMs: decodeMs + pipelineMs,
-      medianPipelineMs: median(results.map((r) => r.pipelineMs)),
-      wasmHeapBytes,
-    };
+    return { init, loadMs, warmupMs, results, wasmHeapBytes };
   } finally {
     await context.close();
   }
+}
+
+function faceapiReport(halves: FaceapiHalf[]): FaceapiFullReport {
+  const results = halves.flatMap((h) => h.results);
+  const decodeMs = sum(results.map((r) => r.decodeMs));
+  const pipelineMs = sum(results.map((r) => r.pipelineMs));
+  return {
+    detail: halves[0].init.detail,
+    loadMs: median(halves.map((h) => h.loadMs)),
+    warmupMs: median(halves.map((h) => h.warmupMs)),
+    photos: results.length,
+    faces: sum(results.map((r) => r.faces)),
+    decodeMs,
+    pipelineMs,
+    totalMs: decodeMs + pipelineMs,
+    medianPipelineMs: median(results.map((r) => r.pipelineMs)),
+    wasmHeapBytes: Math.max(...halves.map((h) => h.wasmHeapBytes ?? 0)) || null,
+  };
 }

@@ -25,59 +25,62 @@ export function printReport(r: BenchReport): void {
     `facematch bench (${r.quick ? 'quick' : 'full'}): ${r.command}`,
     `Chromium ${m.chromium}, ${m.cpus} CPUs (navigator.hardwareConcurrency ${m.hardwareConcurrency}), crossOriginIsolated ${m.crossOriginIsolated}`,
     `load average before ${m.loadBefore.join(' ')}, after ${m.loadAfter?.join(' ') ?? '-'}; elapsed ${r.elapsedS.toFixed(0)} s`,
+    `app under test built from ${r.appBuild ? `${r.appBuild.from} at ${r.appBuild.commit.slice(0, 10)}${r.appBuild.dirtyTree ? ' (with uncommitted changes)' : ''}` : 'an earlier build (--no-build)'}`,
     '',
   );
 
-  out.push('Model load and warm-up, ms (load: median/min of repeated loads; first detection: the first photo after load)');
-  out.push(
-    table(
-      ['backend', 'ours backend', 'init', 'MTCNN load', 'first det.', 'face-api backend', 'init', 'load', 'first det.'],
-      r.backends.map((s) => {
-        const p = s.peer && 'init' in s.peer ? s.peer : undefined;
-        return [
-          backendLabel(s),
-          s.ours.init.detail.slice(0, 40),
-          ms(s.ours.init.initMs),
-          `${ms(s.ours.loadMs.median)}/${ms(s.ours.loadMs.min)}`,
-          ms(s.ours.warmupMs),
-          p ? p.init.detail : s.peer && 'error' in s.peer ? `error: ${s.peer.error.slice(0, 30)}` : '-',
-          ms(p?.init.initMs),
-          p ? `${ms(p.loadMs.median)}/${ms(p.loadMs.min)}` : '-',
-          ms(p?.warmupMs),
-        ];
-      }),
-    ),
-    '',
-  );
+  if (r.backends.length) {
+    out.push('Model load and warm-up, ms (load: median/min of repeated loads; first detection: the first photo after load)');
+    out.push(
+      table(
+        ['backend', 'ours backend', 'init', 'MTCNN load', 'first det.', 'face-api backend', 'init', 'load', 'first det.'],
+        r.backends.map((s) => {
+          const p = s.peer && 'init' in s.peer ? s.peer : undefined;
+          return [
+            backendLabel(s),
+            s.ours.init.detail.slice(0, 40),
+            ms(s.ours.init.initMs),
+            `${ms(s.ours.loadMs.median)}/${ms(s.ours.loadMs.min)}`,
+            ms(s.ours.warmupMs),
+            p ? p.init.detail : s.peer && 'error' in s.peer ? `error: ${s.peer.error.slice(0, 30)}` : '-',
+            ms(p?.init.initMs),
+            p ? `${ms(p.loadMs.median)}/${ms(p.loadMs.min)}` : '-',
+            ms(p?.warmupMs),
+          ];
+        }),
+      ),
+      '',
+    );
 
-  out.push(
-    `MTCNN per photo, ms: ${r.subset.length} reference photos <= 0.5 MP (every k-th by path; CPU: the first half). Per photo the median (and min) over repeated runs;`,
-    '"per photo" = median over photos, "per MP" = summed medians / summed megapixels, ratio = ours / face-api.js (total, and median of per-photo ratios)',
-  );
-  out.push(
-    table(
-      ['backend', 'photos', 'ours/photo', 'ours min', 'ours/MP', 'face-api on', 'face-api/photo', 'face-api min', 'face-api/MP', 'ratio tot', 'ratio med', 'faces o/f', 'f-a IoU.85/.5'],
-      r.backends.map((s) => {
-        const peer = s.photos.every((p) => p.peer);
-        return [
-          backendLabel(s),
-          s.photos.length,
-          ms(median(s.photos.map((p) => p.ours.median))),
-          ms(median(s.photos.map((p) => p.ours.min))),
-          ms(s.oursMsPerMp),
-          peer ? (s.peerBackend ?? '-') : '-',
-          peer ? ms(median(s.photos.map((p) => p.peer!.median))) : '-',
-          peer ? ms(median(s.photos.map((p) => p.peer!.min))) : '-',
-          ms(s.peerMsPerMp),
-          ms(s.ratioTotal, 2),
-          ms(s.ratioMedian, 2),
-          `${s.photos.reduce((n, p) => n + p.oursFaces, 0)}/${peer ? s.photos.reduce((n, p) => n + (p.peerFaces ?? 0), 0) : '-'}`,
-          s.peerParity ? `${s.peerParity.matched}/${s.peerParity50?.matched ?? '-'} of ${s.peerParity.referenceFaces}` : '-',
-        ];
-      }),
-    ),
-    '',
-  );
+    out.push(
+      `MTCNN per photo, ms: ${r.subset.length} reference photos <= 0.5 MP (every k-th by path; CPU: the first half). Per photo the median (and min) over repeated runs;`,
+      '"per photo" = median over photos, "per MP" = summed medians / summed megapixels, ratio = ours / face-api.js (total, and median of per-photo ratios)',
+    );
+    out.push(
+      table(
+        ['backend', 'photos', 'ours/photo', 'ours min', 'ours/MP', 'face-api on', 'face-api/photo', 'face-api min', 'face-api/MP', 'ratio tot', 'ratio med', 'faces o/f', 'f-a IoU.85/.5'],
+        r.backends.map((s) => {
+          const peer = s.photos.every((p) => p.peer);
+          return [
+            backendLabel(s),
+            s.photos.length,
+            ms(median(s.photos.map((p) => p.ours.median))),
+            ms(median(s.photos.map((p) => p.ours.min))),
+            ms(s.oursMsPerMp),
+            peer ? (s.peerBackend ?? '-') : '-',
+            peer ? ms(median(s.photos.map((p) => p.peer!.median))) : '-',
+            peer ? ms(median(s.photos.map((p) => p.peer!.min))) : '-',
+            ms(s.peerMsPerMp),
+            ms(s.ratioTotal, 2),
+            ms(s.ratioMedian, 2),
+            `${s.photos.reduce((n, p) => n + p.oursFaces, 0)}/${peer ? s.photos.reduce((n, p) => n + (p.peerFaces ?? 0), 0) : '-'}`,
+            s.peerParity ? `${s.peerParity.matched}/${s.peerParity50?.matched ?? '-'} of ${s.peerParity.referenceFaces}` : '-',
+          ];
+        }),
+      ),
+      '',
+    );
+  }
   const wasm = r.backends.find((s) => s.backend === 'wasm');
   if (wasm) {
     out.push('Per photo, median ms (ours on each backend; face-api.js where it ran beside it; WebGL: after one untimed run per photo):');
@@ -109,12 +112,14 @@ export function printReport(r: BenchReport): void {
       '',
     );
   }
-  out.push(
-    `mtcnn_ratio (ours / face-api.js, ${r.mtcnn_ratio_backend ?? '-'}): ${ms(r.mtcnn_ratio, 2)}; by backend: ${Object.entries(r.mtcnn_ratio_by_backend)
-      .map(([k, v]) => `${k} ${ms(v, 2)}`)
-      .join(', ')}`,
-    '',
-  );
+  if (r.backends.length) {
+    out.push(
+      `mtcnn_ratio (ours / face-api.js, ${r.mtcnn_ratio_backend ?? '-'}): ${ms(r.mtcnn_ratio, 2)}; by backend: ${Object.entries(r.mtcnn_ratio_by_backend)
+        .map(([k, v]) => `${k} ${ms(v, 2)}`)
+        .join(', ')}`,
+      '',
+    );
+  }
 
   if (r.parity) {
     const p = r.parity;
@@ -232,7 +237,42 @@ export function printReport(r: BenchReport): void {
       '',
     );
   }
-  out.push(`end_to_end_ms (bbt1 + bbt4, app, warm): ${ms(r.end_to_end_ms)}`, '', 'Goals');
+  if (r.library) {
+    const l = r.library;
+    const heap = (h: typeof l.heaps.start | null) =>
+      h ? `${h.totalMb.toFixed(1)} (page JS ${mb(h.pageJs)}, worker JS ${mb(h.workerJs)}, WASM ${mb(h.wasm)}; at ${h.done} photos)` : '-';
+    out.push(
+      `Library (the app's /library in the app's browser, ${l.files} FDDB files added at once to "Add photos to the library", ${l.uniqueFiles} distinct; ${l.backendDetail ?? l.backend}):`,
+      `  ${l.photos} photos${l.skipped ? ` (${l.skipped} skipped)` : ''}, ${l.faces} faces in ${(l.wallMs / 1000).toFixed(1)} s (files added -> last photo counted, progress bar gone): ` +
+        `${l.photos_per_second.toFixed(2)} photos/s, ${l.faces_per_second.toFixed(1)} faces/s; the app's own rate (from its first photo) ${l.appRatePerSecond ?? '-'} photos/s`,
+      `  first face shown ${ms(l.firstFaceMs)} ms after the files were added; main thread: longest task ${ms(l.longest_task_ms, 1)} ms` +
+        (l.traceTasks ? ` (trace: ${l.traceTasks.count} tasks, ${l.traceTasks.over16} > 16 ms, ${l.traceTasks.over50} > 50 ms)` : '') +
+        `; long-task API: ${l.longTasks.over50} > 50 ms`,
+      `  heap MB, page JS + worker JS (V8 used) + tfjs WASM memory: start ${heap(l.heaps.start)}`,
+      `    middle ${heap(l.heaps.middle)}`,
+      `    end ${heap(l.heaps.end)}`,
+    );
+    const f = l.faceapi;
+    if (f && 'error' in f) out.push(`  face-api.js full pipeline: failed (${f.error})`);
+    else if (f) {
+      out.push(
+        `  face-api.js full pipeline (SSD MobileNet v1 + 68 landmarks + descriptor; ${f.detail}): ${f.photos} photos, ${f.faces} faces; ` +
+          `decode ${(f.decodeMs / 1000).toFixed(1)} s + pipeline ${(f.pipelineMs / 1000).toFixed(1)} s = ${(f.totalMs / 1000).toFixed(1)} s ` +
+          `(${ms(f.medianPipelineMs)} ms median per photo; load ${ms(f.loadMs)} ms, first photo ${ms(f.warmupMs)} ms, untimed)`,
+        `  ratio_vs_faceapi = our wall time / its decode + pipeline time = ${ms(l.ratio_vs_faceapi, 2)} (against its pipeline alone ${ms(l.ratio_vs_faceapi_pipeline, 2)})`,
+      );
+    }
+    if (l.loadAverage) {
+      const a = l.loadAverage;
+      out.push(
+        `  load average (1 min): face-api.js first half ${a.faceapiBefore?.toFixed(2) ?? '-'} (every other photo, before ours), ours ${a.library.toFixed(2)} -> ${a.libraryEnd.toFixed(2)}, face-api.js second half after ${a.faceapiAfter?.toFixed(2) ?? '-'}`,
+      );
+    }
+    if (l.errors.length) out.push(`  errors: ${l.errors.join(' | ')}`);
+    out.push('');
+  }
+  if (r.app) out.push(`end_to_end_ms (bbt1 + bbt4, app, warm): ${ms(r.end_to_end_ms)}`, '');
+  out.push('Goals');
   out.push(table(['goal', 'target', 'measured', 'met'], Object.entries(r.goals).map(([k, g]) => [k, g.target, g.value, g.met === null ? '?' : g.met ? 'yes' : 'NO'])));
   process.stdout.write(out.join('\n') + '\n');
 }
