@@ -69,6 +69,32 @@ export async function analyzeDetections(image: RgbImage, detections: readonly Fa
   return detections.map((detection, i) => ({ detection, embedding: embeddings[i], crop: crops[i] }));
 }
 
+/** A face and the image it is cut from (the Library embeds faces of several photos, each from its own region). */
+export interface FaceInImage {
+  image: RgbImage;
+  detection: FaceDetection;
+}
+
+/**
+ * analyzeDetections for faces of different images: `batchSize` faces per embed call whichever image each comes from,
+ * so the faces of several photos share one call (fewer, fuller batches).
+ */
+export async function analyzeFacesInImages(faces: readonly FaceInImage[], embedder: FaceEmbedder, options: AnalyzeOptions = {}): Promise<AnalyzedFace[]> {
+  const batchSize = Math.max(1, options.batchSize ?? 8);
+  const embeddings: Float32Array[] = [];
+  for (let start = 0; start < faces.length; start += batchSize) {
+    const batch = tf.tidy(() => tf.concat(faces.slice(start, start + batchSize).map((f) => cropFaces(f.image, [f.detection], embedder.info, options))));
+    try {
+      embeddings.push(...(await embedder.embed(batch)));
+    } finally {
+      batch.dispose();
+    }
+  }
+  const size = options.thumbnailSize ?? 112;
+  const crops = await Promise.all(faces.map(async (f) => (await thumbnails(f.image, [f.detection], size))[0]));
+  return faces.map((f, i) => ({ detection: f.detection, embedding: embeddings[i], crop: crops[i] }));
+}
+
 /** Detects the faces of one photo and returns each with its embedding and a small crop, in detection order. */
 export async function analyzePhoto(image: RgbImage, detector: FaceDetector, embedder: FaceEmbedder, options: AnalyzeOptions = {}): Promise<AnalyzedFace[]> {
   return analyzeDetections(image, await detector.detect(image), embedder, options);

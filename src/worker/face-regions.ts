@@ -20,9 +20,16 @@ export interface FaceRegion {
  * Cuts the face's neighbourhood from the photo; when the region is more than `maxSide` pixels long it is
  * shrunk by an integer factor (block averaging, which does not alias).
  */
-export function faceRegion(photo: RgbImage, detection: FaceDetection, maxSide: number): FaceRegion {
+export function faceRegion(photo: RgbImage, detection: FaceDetection, maxSide: number, marginFraction = MARGIN): FaceRegion {
+  const { cut, width, height, x0, y0 } = cutAround(photo, detection, marginFraction);
+  const factor = Math.max(1, Math.ceil(Math.max(width, height) / maxSide));
+  return scaledRegion(cut, width, height, x0, y0, Math.floor(width / factor), Math.floor(height / factor), detection);
+}
+
+/** The face's box plus `marginFraction` of its longer side each way, clipped to the photo, as RGB bytes. */
+function cutAround(photo: RgbImage, detection: FaceDetection, marginFraction: number) {
   const [bx, by, bw, bh] = detection.box;
-  const margin = MARGIN * Math.max(bw, bh);
+  const margin = marginFraction * Math.max(bw, bh);
   const x0 = Math.max(0, Math.floor(bx - margin));
   const y0 = Math.max(0, Math.floor(by - margin));
   const x1 = Math.min(photo.width, Math.ceil(bx + bw + margin));
@@ -34,10 +41,15 @@ export function faceRegion(photo: RgbImage, detection: FaceDetection, maxSide: n
     const from = ((y0 + row) * photo.width + x0) * 3;
     cut.set(photo.data.subarray(from, from + width * 3), row * width * 3);
   }
-  const factor = Math.max(1, Math.ceil(Math.max(width, height) / maxSide));
-  const outWidth = Math.max(1, Math.floor(width / factor));
-  const outHeight = Math.max(1, Math.floor(height / factor));
-  const data = factor === 1 ? cut : resizeArea(cut, width, height, outWidth, outHeight);
+  return { cut, width, height, x0, y0 };
+}
+
+/** The cut region resized to outWidth x outHeight (INTER_AREA), with the detection mapped into it. */
+function scaledRegion(cut: Uint8Array, width: number, height: number, x0: number, y0: number, outW: number, outH: number, detection: FaceDetection): FaceRegion {
+  const [bx, by, bw, bh] = detection.box;
+  const outWidth = Math.max(1, outW);
+  const outHeight = Math.max(1, outH);
+  const data = outWidth === width && outHeight === height ? cut : resizeArea(cut, width, height, outWidth, outHeight);
   // resizeArea maps width -> outWidth exactly; the scale per axis follows from the sizes
   const sx = outWidth / width;
   const sy = outHeight / height;
@@ -57,4 +69,19 @@ export function faceRegion(photo: RgbImage, detection: FaceDetection, maxSide: n
       },
     },
   };
+}
+
+/**
+ * What the Library keeps of each face so that another embedder can embed it later without the photo: every crop
+ * rule reads within ~0.65 of the box's longer side around it (the thumbnail 0.1, 'vggface2' 0.07, dlib's aligned
+ * chip ~0.6 at 45 degrees of roll), and none needs the face larger than ~200 px (VGGFace2's 224 px input spans
+ * 1.14 box sides, dlib's 150 px chip ~1.1), so larger faces are shrunk to that.
+ */
+export const SOURCE_MARGIN = 0.65;
+export const SOURCE_MAX_FACE_SIDE = 200;
+
+export function sourceRegion(photo: RgbImage, detection: FaceDetection): FaceRegion {
+  const { cut, width, height, x0, y0 } = cutAround(photo, detection, SOURCE_MARGIN);
+  const scale = Math.min(1, SOURCE_MAX_FACE_SIDE / Math.max(detection.box[2], detection.box[3], 1));
+  return scaledRegion(cut, width, height, x0, y0, Math.round(width * scale), Math.round(height * scale), detection);
 }
