@@ -65,7 +65,14 @@ export interface LibraryReport {
   /** PerformanceObserver('longtask'): it reports only tasks over 50 ms */
   longTasks: { count: number; over50: number; totalMs: number };
   /** every main-thread task from a Chromium trace ('toplevel' RunTask on CrRendererMain), add -> finished */
-  traceTasks: { count: number; over50: number; over16: number; longestMs: number } | null;
+  traceTasks: {
+    count: number;
+    over50: number;
+    over16: number;
+    longestMs: number;
+    /** the longest few: wall ms, the thread's CPU ms in it (far less = the thread waited for a core), where it was posted from */
+    top: { ms: number; cpuMs: number | null; at: string }[];
+  } | null;
   heaps: { start: HeapSample; middle: HeapSample | null; end: HeapSample };
   /** ours / face-api's pipeline time only (its decode excluded) */
   ratio_vs_faceapi_pipeline: number | null;
@@ -225,11 +232,19 @@ const APP_WORKER = /facematch\.worker/;
 /** Renderer main-thread tasks in a trace: the 'toplevel' complete events on CrRendererMain (the app's is the only page open). */
 function mainThreadTasks(buffer: Buffer): NonNullable<LibraryReport['traceTasks']> {
   const { traceEvents } = JSON.parse(buffer.toString('utf8')) as {
-    traceEvents: { ph: string; name: string; cat: string; pid: number; tid: number; dur?: number; args?: { name?: string } }[];
+    traceEvents: { ph: string; name: string; cat: string; pid: number; tid: number; dur?: number; tdur?: number; args?: Record<string, unknown> }[];
   };
   const main = new Set(traceEvents.filter((e) => e.ph === 'M' && e.name === 'thread_name' && e.args?.name === 'CrRendererMain').map((e) => `${e.pid}:${e.tid}`));
-  const ms = traceEvents.filter((e) => e.ph === 'X' && e.cat.includes('toplevel') && main.has(`${e.pid}:${e.tid}`)).map((e) => (e.dur ?? 0) / 1000);
-  return { count: ms.length, over50: ms.filter((d) => d > 50).length, over16: ms.filter((d) => d > 16).length, longestMs: ms.reduce((m, d) => Math.max(m, d), 0) };
+  const tasks = traceEvents.filter((e) => e.ph === 'X' && e.cat.includes('toplevel') && main.has(`${e.pid}:${e.tid}`));
+  const ms = tasks.map((e) => (e.dur ?? 0) / 1000);
+  const top = [...tasks]
+    .sort((a, b) => (b.dur ?? 0) - (a.dur ?? 0))
+    .slice(0, 5)
+    .map((e) => {
+      const src = (e.args?.src ?? e.args) as { src_func?: string; src_file?: string } | undefined;
+      return { ms: (e.dur ?? 0) / 1000, cpuMs: e.tdur === undefined ? null : e.tdur / 1000, at: [e.name, src?.src_func, src?.src_file].filter(Boolean).join(' ') };
+    });
+  return { count: ms.length, over50: ms.filter((d) => d > 50).length, over16: ms.filter((d) => d > 16).length, longestMs: ms.reduce((m, d) => Math.max(m, d), 0), top };
 }
 
 /** tfjs's engine is a global (`_tfengine`); its WASM backend's heap is the emscripten module's memory. */

@@ -248,6 +248,9 @@ export function printReport(r: BenchReport): void {
       `  first face shown ${ms(l.firstFaceMs)} ms after the files were added; main thread: longest task ${ms(l.longest_task_ms, 1)} ms` +
         (l.traceTasks ? ` (trace: ${l.traceTasks.count} tasks, ${l.traceTasks.over16} > 16 ms, ${l.traceTasks.over50} > 50 ms)` : '') +
         `; long-task API: ${l.longTasks.over50} > 50 ms`,
+      ...(l.traceTasks?.top.length
+        ? [`  longest tasks, wall ms (thread CPU ms): ${l.traceTasks.top.map((t) => `${t.ms.toFixed(0)} (${t.cpuMs === null ? '-' : t.cpuMs.toFixed(0)}) ${t.at}`).join('; ')}`]
+        : []),
       `  heap MB, page JS + worker JS (V8 used) + tfjs WASM memory: start ${heap(l.heaps.start)}`,
       `    middle ${heap(l.heaps.middle)}`,
       `    end ${heap(l.heaps.end)}`,
