@@ -2,7 +2,6 @@
 // face nearest the centre (a fixed central box when none is found, counted), the embedder's crop, its embedding.
 // Threshold chosen on 9 folds, accuracy scored on the 10th. Embeddings are cached per image under .eval/ so
 // re-scoring (other folds, centring, limits) is cheap. Usage: USAGE below, or --help.
-import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
@@ -16,6 +15,7 @@ import type { CropRule, FaceDetection, RgbImage, SimilarityMetric } from '../../
 import meanDescriptor from '../../src/ml/embedders/vggface2-mobilenet/mean-descriptor.json';
 import { fallbackDetection, lfwFoldScores, nearestToCentre, rocSummary, type ScoredPair } from './lfw-metrics';
 import { readOptions } from '../cli';
+import { detectorKey, embeddingCachePath as lfwEmbeddingCachePath, lfwCacheDir, readEmbeddings, readJsonl } from './lfw-cache';
 import { embedderCalibration, FITTERS, heldOutOperatingRates, heldOutPredictions, ratesOn, scoreCalibration } from './calibration';
 import { reliabilitySvg } from './reliability-svg';
 
@@ -92,38 +92,13 @@ const toEmbed = args['all-images']
   ? [...new Set([...images, ...(JSON.parse(fs.readFileSync(sharedPath('datasets/lfw/clustering.json'), 'utf8')) as { images: { image: string }[] }).images.map((i) => i.image)])].sort()
   : images;
 
-/** 8 hex digits over a model's weight files as public/models/index.json records them: rebuilt weights get new caches. */
-function weightsFingerprint(modelId: string): string {
-  const index = JSON.parse(fs.readFileSync(path.join(repoRoot, 'public/models/index.json'), 'utf8')) as {
-    models: Record<string, { files: Record<string, { sha256: string }> } | undefined>;
-  };
-  const files = index.models[modelId]?.files;
-  if (!files) return 'user';
-  const digests = Object.keys(files).sort().map((name) => `${name}:${files[name].sha256}`);
-  return createHash('sha256').update(digests.join('\n')).digest('hex').slice(0, 8);
-}
-
 // Caches: detections per detector, embeddings per (embedder, crop, detector, flip), each keyed by its weights.
-const cacheDir = path.join(repoRoot, '.eval/lfw');
+const cacheDir = lfwCacheDir;
 fs.mkdirSync(cacheDir, { recursive: true });
-const detectorKey = detectorName === 'mtcnn' ? `mtcnn-${weightsFingerprint('mtcnn')}` : detectorName;
-const detectionCachePath = path.join(cacheDir, `detections-${detectorKey}.jsonl`);
-const embeddingCachePath = path.join(
-  cacheDir,
-  `embeddings-${embedderId}-${weightsFingerprint(embedderId)}-${crop}-${detectorKey}${flip ? '-flip' : ''}${boxScale ? `-box${boxScale}` : ''}${zoom ? `-zoom${zoom}` : ''}.jsonl`,
-);
-function readJsonl<T>(file: string): Map<string, T> {
-  const map = new Map<string, T>();
-  if (!fs.existsSync(file)) return map;
-  for (const line of fs.readFileSync(file, 'utf8').split('\n')) {
-    if (!line) continue;
-    const { image, value } = JSON.parse(line) as { image: string; value: T };
-    map.set(image, value);
-  }
-  return map;
-}
+const detectionCachePath = path.join(cacheDir, `detections-${detectorKey(detectorName)}.jsonl`);
+const embeddingCachePath = lfwEmbeddingCachePath({ embedderId, crop, detector: detectorName, flip, boxScale, zoom });
 const detections = readJsonl<{ detection: FaceDetection; fallback: boolean }>(detectionCachePath);
-const embeddings = new Map<string, Float32Array>([...readJsonl<string>(embeddingCachePath)].map(([k, v]) => [k, new Float32Array(new Uint8Array(Buffer.from(v, 'base64')).buffer)]));
+const embeddings = readEmbeddings(embeddingCachePath);
 
 let detector: (FaceDetector & { dispose(): void }) | undefined;
 if (detectorName === 'mtcnn') {
