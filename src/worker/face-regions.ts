@@ -85,3 +85,22 @@ export function sourceRegion(photo: RgbImage, detection: FaceDetection): FaceReg
   const scale = Math.min(1, SOURCE_MAX_FACE_SIDE / Math.max(detection.box[2], detection.box[3], 1));
   return scaledRegion(cut, width, height, x0, y0, Math.round(width * scale), Math.round(height * scale), detection);
 }
+
+/**
+ * The detection in the pixels of its UI thumbnail (thumbnailTransform: a square of 1.2x the box's longer side about
+ * its centre, `size` pixels wide): what a face stored without a source is re-embedded from.
+ */
+export function detectionInThumbnail(detection: FaceDetection, size: number): FaceDetection {
+  const [x, y, w, h] = detection.box;
+  const side = Math.max(w, h) * 1.2;
+  const k = size / side;
+  const ox = x + w / 2 - side / 2;
+  const oy = y + h / 2 - side / 2;
+  const map = ([px, py]: Point): Point => [(px - ox) * k, (py - oy) * k];
+  const p = detection.keypoints;
+  return {
+    confidence: detection.confidence,
+    box: [(x - ox) * k, (y - oy) * k, w * k, h * k],
+    keypoints: { left_eye: map(p.left_eye), right_eye: map(p.right_eye), nose: map(p.nose), mouth_left: map(p.mouth_left), mouth_right: map(p.mouth_right) },
+  };
+}

@@ -11,7 +11,7 @@ import { createMtcnn, type MtcnnDetector } from '../../src/ml/mtcnn';
 import { analyzeDetections, analyzeFacesInImages } from '../../src/ml/pipeline';
 import { distanceMatrix } from '../../src/ml/similarity';
 import type { EmbedderId, FaceDetection, RgbImage } from '../../src/ml/types';
-import { SOURCE_MAX_FACE_SIDE, sourceRegion } from '../../src/worker/face-regions';
+import { SOURCE_MAX_FACE_SIDE, detectionInThumbnail, sourceRegion } from '../../src/worker/face-regions';
 import { decodeImageBytes, loadSharedImage, readModelAsset, repoRoot, sharedPath, useBackend } from '../support/node-ml';
 
 /** The quality the worker stores sources at (SOURCE_QUALITY in facematch.worker.ts). */
@@ -31,16 +31,16 @@ const encoder = await (mozjpegEncFactory as unknown as (options: object) => Prom
 });
 
 /** JPEG round trip as Chromium's canvas encoder does it: libjpeg's standard tables, 4:2:0, baseline, no trellis. */
-function jpegRoundTrip(image: RgbImage): { image: RgbImage; size: number } {
+function jpegRoundTrip(image: RgbImage, quality = QUALITY): { image: RgbImage; size: number } {
   const rgba = new Uint8ClampedArray(image.width * image.height * 4);
   for (let i = 0, j = 0; j < rgba.length; i += 3, j += 4) {
     rgba.set(image.data.subarray(i, i + 3), j);
     rgba[j + 3] = 255;
   }
   const bytes = encoder.encode(rgba, image.width, image.height, {
-    quality: QUALITY, baseline: true, arithmetic: false, progressive: false, optimize_coding: true, smoothing: 0, color_space: 3,
+    quality, baseline: true, arithmetic: false, progressive: false, optimize_coding: true, smoothing: 0, color_space: 3,
     quant_table: 0, trellis_multipass: false, trellis_opt_zero: false, trellis_opt_table: false, trellis_loops: 1,
-    auto_subsample: false, chroma_subsample: 2, separate_chroma_quality: false, chroma_quality: QUALITY,
+    auto_subsample: false, chroma_subsample: 2, separate_chroma_quality: false, chroma_quality: quality,
   });
   return { image: decodeImageBytes(bytes), size: bytes.length };
 }
@@ -118,6 +118,29 @@ describe.each(['dlib-resnet29', 'vggface2-mobilenet'] as EmbedderId[])('re-embed
     expect(median).toBeLessThan(0.05 * defaultThreshold);
     expect(max).toBeLessThan(0.2 * defaultThreshold);
     expect(max).toBeLessThan(0.25 * Math.min(...between));
+  }, 300_000);
+
+  it('re-embeds a face stored before sources were kept from its 112 px crop: coarser, still inside the threshold', async () => {
+    const { metric, defaultThreshold } = embedder.info;
+    const drift: number[] = [];
+    for (const { image, detections } of photos) {
+      if (detections.length === 0) continue;
+      const whole = await analyzeDetections(image, detections, embedder);
+      const fromCrops = await analyzeFacesInImages(
+        whole.map(({ crop }, i) => {
+          const rgb = new Uint8Array(crop.width * crop.height * 3);
+          for (let p = 0; p < crop.width * crop.height; p++) rgb.set(crop.rgba.subarray(p * 4, p * 4 + 3), p * 3);
+          // the Library's crops are JPEGs of quality 0.85 (encodeCrop in facematch.worker.ts)
+          return { image: jpegRoundTrip({ data: rgb, width: crop.width, height: crop.height }, 85).image, detection: detectionInThumbnail(detections[i], crop.width) };
+        }),
+        embedder,
+      );
+      whole.forEach((f, i) => drift.push(distanceMatrix([f.embedding], [fromCrops[i].embedding], metric)[0][0]));
+    }
+    const sorted = [...drift].sort((a, b) => a - b);
+    console.log(`${id} from 112 px crops: median drift ${sorted[sorted.length >> 1].toFixed(4)}, max ${sorted[sorted.length - 1].toFixed(4)} (threshold ${defaultThreshold})`);
+    expect(sorted[sorted.length >> 1]).toBeLessThan(0.15 * defaultThreshold);
+    expect(sorted[sorted.length - 1]).toBeLessThan(0.35 * defaultThreshold);
   }, 300_000);
 });
 
