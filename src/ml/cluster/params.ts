@@ -1,0 +1,80 @@
+// Clustering parameters per embedder: plain data, no tfjs, so the UI can read them. Thresholds are stored as
+// ratios of the embedder's calibrated same-person threshold (chosen by npm run eval:cluster) and turned into
+// distances here, so a recalibrated threshold moves them along.
+import type { EmbedderInfo, SimilarityMetric } from '../types';
+import dlibCluster from '../embedders/dlib-resnet29/cluster.json' with { type: 'json' };
+import vggface2Cluster from '../embedders/vggface2-mobilenet/cluster.json' with { type: 'json' };
+
+export type ClusterAlgorithm = 'hac' | 'snn-components' | 'chinese-whispers';
+
+export interface ClusterParams {
+  algorithm: ClusterAlgorithm;
+  metric: SimilarityMetric;
+  /** hac: weight of each group's own spread in the linkage (1: average linkage, 0: centroid linkage) */
+  spreadWeight?: number;
+  /** hac: a second, centroid-linkage stage joining groups of >= minGroupSize faces whose means are within mergeDistance */
+  secondStage?: { mergeDistance: number; minGroupSize: number };
+  /** two groups join while their linkage (average-linkage distance; for the graph methods the edge distance) is <= this */
+  mergeDistance: number;
+  /** neighbours looked up per face (the k of the k-NN graph) */
+  k: number;
+  /** k-NN edges longer than this are never looked at */
+  neighbourDistance: number;
+  /** "Same person?" suggestions: people whose linkage is <= this */
+  suggestDistance: number;
+  /** smallest automatic person; smaller groups stay unsorted */
+  minPersonSize: number;
+  /** snn-components only: shared-neighbour overlap an edge needs (0..1) */
+  sharedNeighbours?: number;
+}
+
+/** What cluster.json holds: ratios of the embedder's calibrated threshold, and how they were chosen. */
+export interface StoredClusterParams {
+  algorithm: ClusterAlgorithm;
+  mergeRatio: number;
+  k: number;
+  neighbourRatio: number;
+  suggestRatio: number;
+  minPersonSize: number;
+  sharedNeighbours?: number;
+  spreadWeight?: number;
+  secondRatio?: number;
+  secondMinSize?: number;
+  source: string;
+}
+
+const STORED: Partial<Record<string, StoredClusterParams>> = {
+  'dlib-resnet29': dlibCluster as StoredClusterParams,
+  'vggface2-mobilenet': vggface2Cluster as StoredClusterParams,
+};
+
+/** Used for embedders with no cluster.json (the user's ResNet50): average linkage a little inside the threshold. */
+export const FALLBACK_CLUSTER_PARAMS: StoredClusterParams = {
+  algorithm: 'hac',
+  spreadWeight: 1,
+  mergeRatio: 0.9,
+  k: 32,
+  neighbourRatio: 1.1,
+  suggestRatio: 1.15,
+  minPersonSize: 2,
+  source: 'fallback (not measured for this embedder)',
+};
+
+export function paramsFromStored(stored: StoredClusterParams, threshold: number, metric: SimilarityMetric): ClusterParams {
+  return {
+    algorithm: stored.algorithm,
+    metric,
+    mergeDistance: stored.mergeRatio * threshold,
+    k: stored.k,
+    neighbourDistance: stored.neighbourRatio * threshold,
+    suggestDistance: stored.suggestRatio * threshold,
+    minPersonSize: stored.minPersonSize,
+    ...(stored.sharedNeighbours !== undefined ? { sharedNeighbours: stored.sharedNeighbours } : {}),
+    ...(stored.spreadWeight !== undefined ? { spreadWeight: stored.spreadWeight } : {}),
+    ...(stored.secondRatio !== undefined ? { secondStage: { mergeDistance: stored.secondRatio * threshold, minGroupSize: stored.secondMinSize ?? 2 } } : {}),
+  };
+}
+
+export function clusterParamsFor(info: EmbedderInfo): ClusterParams {
+  return paramsFromStored(STORED[info.id] ?? FALLBACK_CLUSTER_PARAMS, info.defaultThreshold, info.metric);
+}

