@@ -70,6 +70,9 @@ export interface LibraryReport {
     over50: number;
     over16: number;
     longestMs: number;
+    /** by the thread's own CPU time: the main thread's work without the waits for a core (null: no thread times in the trace) */
+    longestCpuMs: number | null;
+    over50Cpu: number | null;
     /** the longest few: wall ms, the thread's CPU ms in it (far less = the thread waited for a core), where it was posted from */
     top: { ms: number; cpuMs: number | null; at: string }[];
   } | null;
@@ -244,7 +247,16 @@ function mainThreadTasks(buffer: Buffer): NonNullable<LibraryReport['traceTasks'
       const src = (e.args?.src ?? e.args) as { src_func?: string; src_file?: string } | undefined;
       return { ms: (e.dur ?? 0) / 1000, cpuMs: e.tdur === undefined ? null : e.tdur / 1000, at: [e.name, src?.src_func, src?.src_file].filter(Boolean).join(' ') };
     });
-  return { count: ms.length, over50: ms.filter((d) => d > 50).length, over16: ms.filter((d) => d > 16).length, longestMs: ms.reduce((m, d) => Math.max(m, d), 0), top };
+  const cpu = tasks.filter((e) => e.tdur !== undefined).map((e) => e.tdur! / 1000);
+  return {
+    count: ms.length,
+    over50: ms.filter((d) => d > 50).length,
+    over16: ms.filter((d) => d > 16).length,
+    longestMs: ms.reduce((m, d) => Math.max(m, d), 0),
+    longestCpuMs: cpu.length ? cpu.reduce((m, d) => Math.max(m, d), 0) : null,
+    over50Cpu: cpu.length ? cpu.filter((d) => d > 50).length : null,
+    top,
+  };
 }
 
 /** tfjs's engine is a global (`_tfengine`); its WASM backend's heap is the emscripten module's memory. */

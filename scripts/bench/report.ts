@@ -246,7 +246,10 @@ export function printReport(r: BenchReport): void {
       `  ${l.photos} photos${l.skipped ? ` (${l.skipped} skipped)` : ''}, ${l.faces} faces in ${(l.wallMs / 1000).toFixed(1)} s (files added -> last photo counted, progress bar gone): ` +
         `${l.photos_per_second.toFixed(2)} photos/s, ${l.faces_per_second.toFixed(1)} faces/s; the app's own rate (from its first photo) ${l.appRatePerSecond ?? '-'} photos/s`,
       `  first face shown ${ms(l.firstFaceMs)} ms after the files were added; main thread: longest task ${ms(l.longest_task_ms, 1)} ms` +
-        (l.traceTasks ? ` (trace: ${l.traceTasks.count} tasks, ${l.traceTasks.over16} > 16 ms, ${l.traceTasks.over50} > 50 ms)` : '') +
+        (l.traceTasks
+          ? ` (trace: ${l.traceTasks.count} tasks, ${l.traceTasks.over16} > 16 ms, ${l.traceTasks.over50} > 50 ms; ` +
+            `by the thread's CPU time longest ${ms(l.traceTasks.longestCpuMs, 1)} ms, ${l.traceTasks.over50Cpu ?? '-'} > 50 ms)`
+          : '') +
         `; long-task API: ${l.longTasks.over50} > 50 ms`,
       ...(l.traceTasks?.top.length
         ? [`  longest tasks, wall ms (thread CPU ms): ${l.traceTasks.top.map((t) => `${t.ms.toFixed(0)} (${t.cpuMs === null ? '-' : t.cpuMs.toFixed(0)}) ${t.at}`).join('; ')}`]

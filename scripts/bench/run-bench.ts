@@ -612,7 +612,14 @@ function summarise(report: BenchReport): void {
       l.ratio_vs_faceapi === null ? 'not measured' : l.ratio_vs_faceapi.toFixed(2),
       l.ratio_vs_faceapi === null ? null : l.ratio_vs_faceapi <= 0.5,
     );
-    goal('library_long_tasks', 'no main-thread task > 50 ms while indexing', `longest ${l.longest_task_ms.toFixed(0)} ms, ${l.longTasks.over50} over 50 ms`, l.longest_task_ms <= 50);
+    // wall time decides; the CPU time says how much of it the thread itself worked
+    const cpu = l.traceTasks?.longestCpuMs;
+    goal(
+      'library_long_tasks',
+      'no main-thread task > 50 ms while indexing',
+      `longest ${l.longest_task_ms.toFixed(0)} ms (${l.traceTasks?.over50 ?? l.longTasks.over50} over 50 ms)${cpu == null ? '' : `; by CPU time ${cpu.toFixed(0)} ms`}`,
+      l.longest_task_ms <= 50,
+    );
     goal(
       'library_heap_flat',
       'heap at the end within 10% of the middle',
