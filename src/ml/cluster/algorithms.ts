@@ -179,6 +179,12 @@ export interface GroupSums {
  */
 export function groupLinkage(metric: SimilarityMetric, spreadWeight: number, a: GroupSums, b: GroupSums): number {
   const cross = dot(a.sum, b.sum) / (a.size * b.size);
+  // Centroid linkage for cosine: the cosine distance between the group means (means of unit vectors get
+  // shorter as a group spreads, so their plain difference would understate the distance).
+  if (metric === 'cosine' && spreadWeight === 0) {
+    const norms = Math.sqrt((a.sumNorm ?? dot(a.sum, a.sum)) * (b.sumNorm ?? dot(b.sum, b.sum)));
+    return norms > 0 ? 1 - dot(a.sum, b.sum) / norms : 1;
+  }
   let squared = a.sumSq / a.size + b.sumSq / b.size - 2 * cross;
   if (spreadWeight !== 1) {
     const spreadA = a.sumSq / a.size - (a.sumNorm ?? dot(a.sum, a.sum)) / (a.size * a.size);
