@@ -52,10 +52,10 @@ const clustering = JSON.parse(fs.readFileSync(sharedPath('datasets/lfw/clusterin
 
 // Precision first: parameters must give BCubed precision >= this on the half they are chosen on.
 const MIN_PRECISION = 0.98;
-const RATIOS = Array.from({ length: 21 }, (_, i) => Number((0.6 + 0.025 * i).toFixed(3)));
+const RATIOS = Array.from({ length: 27 }, (_, i) => Number((0.45 + 0.025 * i).toFixed(3)));
 const SHARED = [0.2, 0.35, 0.5];
 // hac-two-stage: stage 1 near where average linkage lands, stage 2 on its own grid.
-const TWO_STAGE_RATIOS = [0.725, 0.75, 0.775, 0.8];
+const TWO_STAGE_RATIOS = [0.65, 0.7, 0.725, 0.75, 0.775, 0.8];
 const SECOND_RATIOS = [0.4, 0.45, 0.5, 0.55];
 const SECOND_MIN_SIZES = [2, 3];
 const K = 32;
