@@ -36,6 +36,15 @@ export interface LibraryFace {
   keypoints: FaceKeypoints;
   confidence: number;
   crop: Blob;
+  /** what another embedder embeds this face from (the photo itself is not kept); absent on faces indexed before it */
+  source?: FaceSource;
+}
+
+/** The face's neighbourhood, upright, as a JPEG, with its box and keypoints in that image's pixels. */
+export interface FaceSource {
+  image: Blob;
+  box: [number, number, number, number];
+  keypoints: FaceKeypoints;
 }
 
 export interface LibraryEmbedding {
@@ -107,7 +116,7 @@ export interface IndexedPhoto {
   width: number;
   height: number;
   preview: Blob;
-  faces: { box: [number, number, number, number]; keypoints: FaceKeypoints; confidence: number; crop: Blob; embedding: Float32Array }[];
+  faces: { box: [number, number, number, number]; keypoints: FaceKeypoints; confidence: number; crop: Blob; embedding: Float32Array; source?: FaceSource }[];
 }
 
 /** The browser refused a write for lack of space; the transaction rolled back, nothing is half-written. */
@@ -140,8 +149,10 @@ class LibrarySchema extends Dexie {
       faces: 'id, photoId',
       embeddings: '[faceId+embedder], embedder, photoId',
     });
-    // People: the list sorts by photos; a person's faces by person; removal by photo.
+    // People: the list sorts by photos; a person's faces by person; removal by photo. Photos by when they were
+    // indexed: the grouping picks up what is new since it last looked.
     this.version(2).stores({
+      photos: 'id, status, addedAt, indexedAt',
       people: 'id, photoCount',
       memberships: 'faceId, personId, photoId',
       rejectedMerges: 'pair',
@@ -236,6 +247,7 @@ export class LibraryDb {
           keypoints: f.keypoints,
           confidence: f.confidence,
           crop: f.crop,
+          ...(f.source ? { source: f.source } : {}),
         }));
         await db.faces.where('photoId').equals(id).delete();
         await db.embeddings.where('photoId').equals(id).delete();
@@ -442,10 +454,60 @@ export class LibraryDb {
     }
   }
 
+  /** Which faces have vectors of this model, and which faces are grouped: keys only, no vector is read. */
+  async groupingInventory(embedder: string): Promise<{ keys: string[]; memberships: string[] }> {
+    const { db } = this;
+    return db.transaction('r', db.embeddings, db.memberships, async () => ({
+      keys: (await db.embeddings.where('embedder').equals(embedder).primaryKeys()).map(([faceId]) => faceId),
+      memberships: (await db.memberships.toCollection().primaryKeys()) as string[],
+    }));
+  }
+
+  /** Photos indexed after a moment (as saveIndexed stamps them), with that moment's latest stamp. */
+  async indexedSince(after: number): Promise<{ photoIds: string[]; latest: number }> {
+    const photos = await this.db.photos.where('indexedAt').above(after).toArray();
+    return { photoIds: photos.map((p) => p.id), latest: photos.reduce((max, p) => Math.max(max, p.indexedAt ?? 0), after) };
+  }
+
+  /** The vectors of one model for some photos' faces. */
+  async vectorsOfPhotos(embedder: string, photoIds: string[]): Promise<{ faceId: string; photoId: string; vector: Float32Array }[]> {
+    const rows = await this.db.embeddings.where('photoId').anyOf(photoIds).toArray();
+    return rows.filter((r) => r.embedder === embedder).map((r) => ({ faceId: r.faceId, photoId: r.photoId, vector: r.vector }));
+  }
+
+  /** Which of these faces are grouped (have a membership row). */
+  async groupedAmong(faceIds: string[]): Promise<Set<string>> {
+    const rows = await this.db.memberships.bulkGet(faceIds);
+    return new Set(rows.flatMap((r) => (r ? [r.faceId] : [])));
+  }
+
+  /** Some faces' vectors of one model. */
+  async vectorsFor(embedder: string, faceIds: string[]): Promise<{ faceId: string; photoId: string; vector: Float32Array }[]> {
+    const rows = await this.db.embeddings.bulkGet(faceIds.map((id): [string, string] => [id, embedder]));
+    return rows.flatMap((r) => (r ? [{ faceId: r.faceId, photoId: r.photoId, vector: r.vector }] : []));
+  }
+
   /** The people list: biggest first (by photos), hidden ones only when asked. */
   async people(includeHidden = false): Promise<LibraryPerson[]> {
     const all = await this.db.people.orderBy('photoCount').reverse().toArray();
     return all.filter((p) => p.faceCount > 0 && (includeHidden || !p.hidden));
+  }
+
+  /** Faces that fit nobody well enough. */
+  unsortedCount(): Promise<number> {
+    return this.db.memberships.where('personId').equals(UNSORTED).count();
+  }
+
+  /** The named people with their faces (crops), for the contact sheet: biggest first. */
+  async namedPeopleWithFaces(perPerson: number): Promise<{ person: LibraryPerson; faces: LibraryFace[] }[]> {
+    const people = (await this.people(true)).filter((p) => p.name !== null);
+    return Promise.all(
+      people.map(async (person) => {
+        const members = await this.db.memberships.where('personId').equals(person.id).limit(perPerson).toArray();
+        const faces = (await this.db.faces.bulkGet(members.map((m) => m.faceId))).flatMap((f) => (f ? [f] : []));
+        return { person, faces };
+      }),
+    );
   }
 
   person(id: string): Promise<LibraryPerson | undefined> {
@@ -474,13 +536,25 @@ export class LibraryDb {
     return this.db.memberships.where('photoId').equals(photoId).toArray();
   }
 
+  /**
+   * A person's edit of someone: they become the person's (never merged, dissolved or renamed automatically) and so do
+   * the faces they hold now (pinned: an automatic run may add faces to them, never take these away).
+   */
+  private async claim(id: string, change: Partial<LibraryPerson>): Promise<void> {
+    const { db } = this;
+    await db.transaction('rw', db.people, db.memberships, async () => {
+      await db.people.update(id, { ...change, edited: true });
+      await db.memberships.where('personId').equals(id).modify({ pinned: true });
+    });
+  }
+
   async renamePerson(id: string, name: string): Promise<void> {
     const trimmed = name.trim();
-    await this.write(() => this.db.people.update(id, { name: trimmed === '' ? null : trimmed, edited: true }));
+    await this.write(() => this.claim(id, { name: trimmed === '' ? null : trimmed }));
   }
 
   async setPersonHidden(id: string, hidden: boolean): Promise<void> {
-    await this.write(() => this.db.people.update(id, { hidden, edited: true }));
+    await this.write(() => this.claim(id, { hidden }));
   }
 
   /** "Not this person": the face leaves the person for good (unsorted until it fits someone else). */
@@ -491,7 +565,7 @@ export class LibraryDb {
         const row = await db.memberships.get(faceId);
         if (!row || row.personId === UNSORTED) return;
         await db.memberships.put({ ...row, personId: UNSORTED, pinned: false, rejected: [...new Set([...row.rejected, row.personId])] });
-        await db.people.update(row.personId, { edited: true });
+        await this.claim(row.personId, {});
         await this.refreshPeople(new Set([row.personId]));
       }),
     );
@@ -510,7 +584,7 @@ export class LibraryDb {
           return { faceId, photoId: photoOfFace(faceId), personId, pinned: true, rejected: (before?.rejected ?? []).filter((p) => p !== personId) };
         });
         await db.memberships.bulkPut(updated);
-        await db.people.update(personId, { edited: true });
+        await this.claim(personId, {});
         await this.refreshPeople(touched);
       }),
     );

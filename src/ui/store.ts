@@ -4,7 +4,7 @@
 import { create } from 'zustand';
 import type { EmbedderId, EmbedderInfo, FaceCrop, FaceKeypoints, MatchMode, MatchPair } from '../ml/types';
 import { matchPairs, type DistanceMatrix } from '../ml/similarity';
-import type { BackendPreference, BackendReport, LibraryProgress, ModelProgress, PhotoSlot } from '../worker/protocol';
+import type { BackendPreference, BackendReport, LibraryAddOutcome, LibraryProgress, ModelProgress, PhotoSlot } from '../worker/protocol';
 
 export const SLOTS: readonly PhotoSlot[] = ['A', 'B'];
 
@@ -60,14 +60,18 @@ export interface AlertMessage {
 }
 
 export type View = 'compare' | 'library';
+/** The Library's two sections: its photos, and the people in them. */
+export type LibrarySection = 'photos' | 'people';
 
 export interface AppState {
   /** which view is shown; the address says it too (/ or /library) */
   view: View;
+  /** which part of the Library is shown (/library or /library/people) */
+  librarySection: LibrarySection;
   /** the Library's indexing, as the worker last reported it */
   libraryProgress: LibraryProgress | null;
   /** the outcome of the last files added to the Library, for its status line */
-  libraryAdded: { added: number; duplicates: number } | null;
+  libraryAdded: LibraryAddOutcome | null;
   backend: BackendReport | null;
   /** what the user asked for (settings, ?backend=); backend says what actually runs */
   backendPreference: BackendPreference;
@@ -108,6 +112,7 @@ export const emptyPhoto = (requestId = 0): PhotoState => ({
 
 export const useStore = create<AppState>(() => ({
   view: 'compare',
+  librarySection: 'photos',
   libraryProgress: null,
   libraryAdded: null,
   backend: null,

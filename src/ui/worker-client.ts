@@ -14,6 +14,8 @@ import {
   type BackendReport,
   type CancelledAnalysis,
   type FacematchWorkerApi,
+  type PeopleWorkerApi,
+  type LibraryAddOutcome,
   type LibraryFileIn,
   type LibraryProgressCallback,
   type PhotoSlot,
@@ -260,7 +262,7 @@ export class WorkerClient {
     await this.run((api) => api.libraryWatch(Comlink.proxy(onProgress)));
   }
 
-  libraryAdd(files: LibraryFileIn[]): Promise<{ added: number; duplicates: number }> {
+  libraryAdd(files: LibraryFileIn[]): Promise<LibraryAddOutcome> {
     return this.run((api) => api.libraryAdd(files));
   }
 
@@ -274,6 +276,11 @@ export class WorkerClient {
 
   libraryCancel(): Promise<void> {
     return this.run((api) => api.libraryCancel());
+  }
+
+  /** People: one typed way in for every grouping call and edit (the worker serialises them). */
+  people<K extends keyof PeopleWorkerApi>(method: K, ...args: Parameters<PeopleWorkerApi[K]>): ReturnType<PeopleWorkerApi[K]> {
+    return this.run((api) => (api[method] as (...a: Parameters<PeopleWorkerApi[K]>) => Promise<unknown>)(...args)) as ReturnType<PeopleWorkerApi[K]>;
   }
 
   storedResnet50Bytes(): Promise<number | null> {

@@ -14,15 +14,16 @@ import {
   readVggface2Resnet50H5,
   serializeResnet50Weights,
 } from '../ml/embedders/resnet50';
-import { analyzeDetections } from '../ml/pipeline';
+import { analyzeDetections, analyzeFacesInImages, type FaceInImage } from '../ml/pipeline';
 import { distanceMatrix } from '../ml/similarity';
 import type { AnalyzedFace, EmbedderId, EmbedderInfo, FaceDetection, RgbImage } from '../ml/types';
 import { debugLoseWebglContext, reserveWasmHeap, selectBackend, webglContextLost } from './backend';
-import { LibraryDb, modelKey, photoId } from '../storage/library-db';
+import { LibraryDb, StorageFullError, modelKey, photoId, type LibraryFace } from '../storage/library-db';
 import { UndecodableFile, decodeBitmap, decodeFile, decodeToRgb } from './decode';
 import { SNIFF_BYTES, sniffFormat, undecodableReason } from './file-format';
-import { LibraryIndexer } from './library-indexer';
-import { WHOLE_PHOTO_MAX_PIXELS, faceRegion } from './face-regions';
+import { LibraryIndexer, type DetectedPhoto, type IndexedFace } from './library-indexer';
+import { PeopleHost } from './people-host';
+import { WHOLE_PHOTO_MAX_PIXELS, detectionInThumbnail, faceRegion, sourceRegion, type FaceRegion } from './face-regions';
 import { createFetchAssetReader } from './fetch-assets';
 import {
   USER_ERROR_PREFIX,
@@ -91,9 +92,9 @@ const FACES_PER_STEP = 8;
  * On a GPU backend every new batch size compiles new shaders (seconds each on a slow GPU), so batches are padded to
  * FACES_PER_STEP with copies of their last face, whose results are dropped: the one shape the warm-up compiled.
  */
-function embedderBatch(detections: FaceDetection[]): FaceDetection[] {
-  if (!backend || backend.name === 'wasm' || detections.length === 0) return detections;
-  return [...detections, ...new Array<FaceDetection>(FACES_PER_STEP - detections.length).fill(detections[detections.length - 1])];
+function embedderBatch<T>(faces: T[]): T[] {
+  if (!backend || backend.name === 'wasm' || faces.length === 0) return faces;
+  return [...faces, ...new Array<T>(FACES_PER_STEP - faces.length).fill(faces[faces.length - 1])];
 }
 
 /** A large photo's face regions are cut at most this many embedder inputs long (keeps ~2x oversampling). */
@@ -184,8 +185,8 @@ function transferablesOf(faces: AnalyzedFace[]): Transferable[] {
 
 /**
  * One photo, decoded to faces: detection, crops and embeddings in steps between checkpoints, numbered left to right,
- * each crop also as a PNG. Compare and the Library both analyse through this. `onBitmap` sees the decoded bitmap
- * before it is closed (the Library draws its preview from it).
+ * each crop also as a PNG. Compare analyses through this (the Library in its own steps: libraryDetect, libraryEmbed,
+ * the same detector and embedder). `onBitmap` sees the decoded bitmap before it is closed.
  */
 async function analysePhoto(
   decoding: Promise<ImageBitmap>,
@@ -255,37 +256,167 @@ async function libraryFailure(error: unknown, file: Blob): Promise<string | null
   return userMessage(error);
 }
 
-let libraryDb: LibraryDb | null = null;
-let indexer: LibraryIndexer | null = null;
+/**
+ * Stored face sources are JPEGs of this quality: re-embedding from them moves a face's vector by a small fraction
+ * of the match threshold (test/worker/face-source.test.ts).
+ */
+const SOURCE_QUALITY = 0.95;
 
-function library(): { db: LibraryDb; indexer: LibraryIndexer } {
+/** A Library face between its detection and its embedding: where it is in the photo, and its source region. */
+interface LibraryFaceInput {
+  detection: FaceDetection;
+  region: FaceRegion;
+}
+
+async function encodeRgb(image: RgbImage, quality: number): Promise<Blob> {
+  const rgba = new Uint8ClampedArray(image.width * image.height * 4);
+  for (let i = 0, j = 0; j < rgba.length; i += 3, j += 4) {
+    rgba[j] = image.data[i];
+    rgba[j + 1] = image.data[i + 1];
+    rgba[j + 2] = image.data[i + 2];
+    rgba[j + 3] = 255;
+  }
+  const canvas = new OffscreenCanvas(image.width, image.height);
+  const context = canvas.getContext('2d');
+  if (!context) throw new Error('no 2D context on OffscreenCanvas');
+  context.putImageData(new ImageData(rgba, image.width, image.height), 0, 0);
+  return canvas.convertToBlob({ type: 'image/jpeg', quality });
+}
+
+const centreX = (d: FaceDetection) => d.box[0] + d.box[2] / 2;
+
+/**
+ * A Library photo's first step: decoded, previewed and detected; each face keeps only its source region (the whole
+ * photo is let go here), which it is embedded from now and by another model later.
+ */
+async function libraryDetect(decoding: Promise<ImageBitmap>): Promise<DetectedPhoto<LibraryFaceInput>> {
+  let preview: OffscreenCanvas | null = null;
+  const detected = await serialised(async () => {
+    const models = requireReady();
+    const image = await decodeToRgb(decoding, (bitmap) => {
+      preview = drawPreview(bitmap);
+    });
+    await analysisStep();
+    const detections = (await models.detector.detect(image)).sort((p, q) => centreX(p) - centreX(q));
+    return { width: image.width, height: image.height, faces: detections.map((detection) => ({ detection, region: sourceRegion(image, detection) })) };
+  });
+  // encoded outside the queue, while the next step computes
+  const previewBlob = (preview as OffscreenCanvas | null)!.convertToBlob({ type: 'image/jpeg', quality: PREVIEW_QUALITY });
+  previewBlob.catch(() => undefined); // awaited when the photo is stored
+  return { ...detected, preview: previewBlob };
+}
+
+/** Faces of one or more Library photos, embedded in one step (the indexer hands at most FACES_PER_STEP). */
+async function libraryEmbed(faces: LibraryFaceInput[]): Promise<Promise<IndexedFace>[]> {
+  const analysed = await serialised(async () => {
+    await analysisStep();
+    const inputs = faces.map((f): FaceInImage => f.region);
+    return (await analyzeFacesInImages(embedderBatch(inputs), requireReady().embedder, { batchSize: FACES_PER_STEP })).slice(0, faces.length);
+  });
+  // encoded outside the queue, while the next step computes
+  return analysed.map(async (face, i) => {
+    const { detection, region } = faces[i];
+    const [crop, source] = await Promise.all([encodeCrop(face.crop, 'image/jpeg'), encodeRgb(region.image, SOURCE_QUALITY)]);
+    return {
+      box: detection.box,
+      keypoints: detection.keypoints,
+      confidence: detection.confidence,
+      crop,
+      embedding: face.embedding,
+      source: { image: source, box: region.detection.box, keypoints: region.detection.keypoints },
+    };
+  });
+}
+
+/**
+ * What a stored face is embedded from again: its source region; a face stored before sources were kept falls back
+ * to its 112 px crop (a square of 1.2x the box's longer side about its centre), coarser but inside every crop rule.
+ */
+async function storedFaceInput(face: LibraryFace): Promise<FaceInImage> {
+  const image = await decodeToRgb(decodeFile(face.source?.image ?? face.crop));
+  if (face.source) return { image, detection: { box: face.source.box, keypoints: face.source.keypoints, confidence: face.confidence } };
+  return { image, detection: detectionInThumbnail({ box: face.box, keypoints: face.keypoints, confidence: face.confidence }, image.width) };
+}
+
+/** Stored faces embedded with the model in use (a change of model), FACES_PER_STEP per step. */
+async function libraryReembed(faces: LibraryFace[]): Promise<Float32Array[]> {
+  const inputs = await Promise.all(faces.map(storedFaceInput));
+  const vectors: Float32Array[] = [];
+  for (let start = 0; start < inputs.length; start += FACES_PER_STEP) {
+    const batch = inputs.slice(start, start + FACES_PER_STEP);
+    const analysed = await serialised(async () => {
+      await analysisStep();
+      return analyzeFacesInImages(embedderBatch(batch), requireReady().embedder, { batchSize: FACES_PER_STEP });
+    });
+    vectors.push(...analysed.slice(0, batch.length).map((f) => f.embedding));
+  }
+  return vectors;
+}
+
+let libraryDb: LibraryDb | null = null;
+let indexer: LibraryIndexer<LibraryFaceInput> | null = null;
+
+function library(): { db: LibraryDb; indexer: LibraryIndexer<LibraryFaceInput> } {
   libraryDb ??= new LibraryDb();
   const db = libraryDb;
-  indexer ??= new LibraryIndexer({
+  indexer ??= new LibraryIndexer<LibraryFaceInput>({
     db,
     embedderKey,
     decode: (file) =>
       file.size > LIBRARY_MAX_FILE_BYTES
         ? Promise.reject(new Error(`${USER_ERROR_PREFIX}the file is over ${LIBRARY_MAX_FILE_BYTES / 1024 / 1024} MB`))
         : decodeFile(file),
-    // one photo at a time through Compare's queue, so a Compare photo waits at most for one Library photo
-    analyse: (decoding) =>
-      serialised(async () => {
-        let preview: OffscreenCanvas | null = null;
-        const { image, faces } = await analysePhoto(decoding, analysisStep, (bitmap) => {
-          preview = drawPreview(bitmap);
-        }, 'image/jpeg');
-        const previewBlob = await (preview as OffscreenCanvas | null)!.convertToBlob({ type: 'image/jpeg', quality: PREVIEW_QUALITY });
-        return {
-          width: image.width,
-          height: image.height,
-          preview: previewBlob,
-          faces: faces.map((f) => ({ box: f.detection.box, keypoints: f.detection.keypoints, confidence: f.detection.confidence, crop: f.cropPng, embedding: f.embedding })),
-        };
-      }),
+    // every step goes through Compare's queue, so a Compare photo waits at most for one Library step
+    detect: libraryDetect,
+    embed: libraryEmbed,
+    reembed: libraryReembed,
     failureReason: libraryFailure,
+    locks: typeof navigator !== 'undefined' && 'locks' in navigator ? navigator.locks : null,
   });
   return { db, indexer };
+}
+
+let peopleHost: PeopleHost | null = null;
+
+/** People are grouped as photos are indexed: at most once a second while indexing runs, and when it stops. */
+function people(): PeopleHost {
+  if (peopleHost) return peopleHost;
+  const host = new PeopleHost({
+    db: library().db,
+    model: () => {
+      const key = embedderKey();
+      return key && embedder ? { key, info: embedder.info } : null;
+    },
+  });
+  peopleHost = host;
+  let timer: ReturnType<typeof setTimeout> | null = null;
+  let seen = -1;
+  library().indexer.watch((progress) => {
+    if (progress.analysedThisSession === seen && progress.state !== 'idle') return;
+    seen = progress.analysedThisSession;
+    if (progress.state === 'idle') {
+      if (timer) clearTimeout(timer);
+      timer = null;
+      // a full look when indexing stops: it also picks up a re-index's vectors and removals
+      void host.catchUp(true).catch(() => undefined);
+    } else {
+      timer ??= setTimeout(() => {
+        timer = null;
+        void host.catchUp().catch(() => undefined);
+      }, 1000);
+    }
+  });
+  return host;
+}
+
+/** The largest face of a photo given to "Find a person by photo", and how many it had. */
+async function largestFace(file: Blob): Promise<{ embedding: Float32Array; faces: number }> {
+  const decoding = decodeFile(file);
+  const { faces } = await serialised(() => analysePhoto(decoding, analysisStep));
+  if (faces.length === 0) throw new Error(`${USER_ERROR_PREFIX}no face was found in this photo`);
+  const area = (f: PhotoFace) => f.detection.box[2] * f.detection.box[3];
+  const largest = faces.reduce((best, f) => (area(f) > area(best) ? f : best));
+  return { embedding: largest.embedding, faces: faces.length };
 }
 
 const api: FacematchWorkerApi = {
@@ -321,6 +452,8 @@ const api: FacematchWorkerApi = {
       onProgress({ phase: 'ready', label, loadedBytes: tracked.loaded, totalBytes: total });
       // photos a closed tab left waiting are indexed now, one at a time between Compare's requests
       library().indexer.start();
+      // faces indexed before, or by another model, are grouped with this one's vectors
+      void people().catchUp().catch(() => undefined);
       // next in the queue, while the person picks photos (it takes ~0.6 s on the bench machine)
       if (!heapReserved) {
         heapReserved = true;
@@ -352,6 +485,8 @@ const api: FacematchWorkerApi = {
       onProgress({ phase: 'warmup', label, loadedBytes: h5.byteLength, totalBytes: h5.byteLength });
       await warmUp();
       onProgress({ phase: 'ready', label, loadedBytes: h5.byteLength, totalBytes: h5.byteLength });
+      // the library catches up with the new model in the background
+      library().indexer.start();
       return embedder.info;
     });
   },
@@ -406,12 +541,19 @@ const api: FacematchWorkerApi = {
       const photos = await Promise.all(
         slice.map(async ({ file, folder }) => ({ id: await photoId(await file.arrayBuffer()), name: file.name, folder, file })),
       );
-      const outcome = await db.addPhotos(photos);
+      let outcome: { added: string[]; duplicates: string[] };
+      try {
+        outcome = await db.addPhotos(photos);
+      } catch (error) {
+        // the slices already queued stay queued: say how many were not, and why
+        if (!(error instanceof StorageFullError)) throw error;
+        return { added, duplicates, refused: files.length - start, refusal: error.message };
+      }
       added += outcome.added.length;
       duplicates += outcome.duplicates.length;
       await queue.enqueued(outcome.added.length);
     }
-    return { added, duplicates };
+    return { added, duplicates, refused: 0, refusal: null };
   },
 
   async libraryWatch(onProgress: LibraryProgressCallback) {
@@ -442,6 +584,25 @@ const api: FacematchWorkerApi = {
 
   async libraryCancel() {
     await library().indexer.cancel();
+  },
+
+  peopleCatchUp: () => people().catchUp(true),
+  peopleRegroup: () => people().regroup(),
+  peopleRename: (personId, name) => people().edit((db) => db.renamePerson(personId, name)),
+  peopleSetHidden: (personId, hidden) => people().edit((db) => db.setPersonHidden(personId, hidden)),
+  peopleNotThisPerson: (faceId) => people().edit((db) => db.notThisPerson(faceId)),
+  peopleMerge: (personIds) => people().edit((db) => db.mergePeople(personIds)),
+  peopleRejectMerge: (a, b) => people().edit((db) => db.rejectMerge(a, b)),
+  peopleSuggestions: (limit) => people().suggestions(limit),
+  async peopleFind(file, threshold) {
+    const { embedding, faces } = await largestFace(file);
+    const { hits, beyondThreshold } = await people().find(embedding, threshold);
+    return { hits, beyondThreshold, facesInQuery: faces };
+  },
+  async peopleImport(data) {
+    const result = await people().importPeople(data);
+    await people().catchUp(true);
+    return result;
   },
 };
 

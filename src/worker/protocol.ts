@@ -109,7 +109,7 @@ export function isCancelled(result: AnalyzedPhoto | CancelledAnalysis): result i
 }
 
 /** The worker's API as the UI sees it through Comlink (every method is async across the boundary). */
-export interface FacematchWorkerApi {
+export interface FacematchWorkerApi extends PeopleWorkerApi {
   /** knownWebgl: a cached probe result, to skip the slow probe on software renderers */
   init(preference: BackendPreference, knownWebgl?: WebglProbe | null): Promise<BackendReport>;
   /** built-in embedders plus the user model when its weights are stored */
@@ -127,13 +127,21 @@ export interface FacematchWorkerApi {
   /** removes the stored ResNet50 weights (the loaded model, if any, stays until another is chosen) */
   deleteStoredResnet50(): Promise<void>;
   /** hashes and queues files for the Library (the same bytes are stored once) and starts indexing */
-  libraryAdd(files: LibraryFileIn[]): Promise<{ added: number; duplicates: number }>;
+  libraryAdd(files: LibraryFileIn[]): Promise<LibraryAddOutcome>;
   /** reports indexing progress to the page, now and on every change */
   libraryWatch(onProgress: LibraryProgressCallback): Promise<void>;
   libraryPause(): Promise<void>;
   libraryResume(): Promise<void>;
   /** drops the photos still waiting; what is indexed stays */
   libraryCancel(): Promise<void>;
+}
+
+/** What adding files did: new photos, files already in the library, and files refused for lack of space (with why). */
+export interface LibraryAddOutcome {
+  added: number;
+  duplicates: number;
+  refused: number;
+  refusal: string | null;
 }
 
 /** A file handed to the Library: File objects cross to the worker by reference, however many there are. */
@@ -160,6 +168,10 @@ export interface LibraryProgress {
   analysedThisSession: number;
   /** why indexing stopped, when it was not the files' fault (storage full, for example) */
   error: string | null;
+  /** a change of model being caught up with in the background: photos given the new model's vectors so far */
+  reindex: { key: string; model: string; done: number; total: number } | null;
+  /** another tab is indexing this library; this one waits and takes over when that tab closes */
+  otherTab: boolean;
 }
 
 export type LibraryProgressCallback = (progress: LibraryProgress) => void;
@@ -172,4 +184,46 @@ export function userMessage(error: unknown): string {
   const message = error instanceof Error ? error.message : String(error);
   const at = message.indexOf(USER_ERROR_PREFIX);
   return at >= 0 ? message.slice(at + USER_ERROR_PREFIX.length) : message;
+}
+
+/** "Same person?": two people close enough to ask about, not close enough to merge automatically. */
+export interface MergeSuggestion {
+  a: string;
+  b: string;
+  distance: number;
+}
+
+/** A photo of the library that contains the face searched for: its nearest face to it. */
+export interface PersonSearchHit {
+  photoId: string;
+  name: string;
+  faceId: string;
+  distance: number;
+  personId: string | null;
+}
+
+export interface PersonSearch {
+  hits: PersonSearchHit[];
+  /** photos whose nearest face is beyond the threshold */
+  beyondThreshold: number;
+  /** faces found in the photo searched with (the largest is searched for) */
+  facesInQuery: number;
+}
+
+/** People: grouping runs in the worker as photos are indexed; every edit goes through it, in order. */
+export interface PeopleWorkerApi {
+  /** groups faces that have vectors but no person yet (also run after each indexed photo) */
+  peopleCatchUp(): Promise<void>;
+  /** the full re-run; a person's edits are kept */
+  peopleRegroup(): Promise<void>;
+  peopleRename(personId: string, name: string): Promise<void>;
+  peopleSetHidden(personId: string, hidden: boolean): Promise<void>;
+  peopleNotThisPerson(faceId: string): Promise<void>;
+  /** returns the id of the person that remains */
+  peopleMerge(personIds: string[]): Promise<string>;
+  peopleRejectMerge(a: string, b: string): Promise<void>;
+  peopleSuggestions(limit: number): Promise<MergeSuggestion[]>;
+  /** analyses a photo and ranks the library's photos by their nearest face to its largest face */
+  peopleFind(file: Blob, threshold: number): Promise<PersonSearch>;
+  peopleImport(data: unknown): Promise<{ people: number; faces: number; missingFaces: number }>;
 }

@@ -149,4 +149,20 @@ describe('LibraryDb', () => {
     expect(await db.embeddings('dlib@abc')).toEqual([]);
     expect(await db.embeddings('mobilenet@def')).toHaveLength(3);
   });
+
+  it('keeps each face’s source region (what a re-index embeds from) with the face, and a new connection reads it back', async () => {
+    const photo = await realPhoto(3);
+    await db.addPhotos([photo]);
+    const result = analysis(2, 7);
+    result.faces.forEach((f, i) => {
+      f.source = { image: new Blob([new Uint8Array([9, i])], { type: 'image/jpeg' }), box: [5 + i, 6, 20, 22], keypoints };
+    });
+    await db.saveIndexed(photo.id, result, 'dlib@abc');
+    db.close();
+    db = new LibraryDb(name);
+    const faces = await db.facesOf(photo.id);
+    expect(faces.map((f) => f.source?.box)).toEqual([[5, 6, 20, 22], [6, 6, 20, 22]]);
+    expect(await Promise.all(faces.map(async (f) => [...new Uint8Array(await f.source!.image.arrayBuffer())]))).toEqual([[9, 0], [9, 1]]);
+    expect(faces[0].source?.keypoints).toEqual(keypoints);
+  });
 });

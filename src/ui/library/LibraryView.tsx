@@ -3,16 +3,19 @@ import { useEffect, useId, useMemo, useRef, useState } from 'react';
 import type { LibraryPhoto } from '../../storage/library-db';
 import { useStore } from '../store';
 import {
+  addFolderWithPicker,
   addToLibrary,
   cancelIndexing,
   clearLibrary,
   droppedLibraryFiles,
   folderOf,
-  openInCompare,
+  hasDirectoryPicker,
   pauseIndexing,
-  removeFromLibrary,
   resumeIndexing,
+  showLibrarySection,
 } from './library-actions';
+import { PhotoDetail } from './PhotoDetail';
+import { PeopleView } from './PeopleView';
 import { useDropTarget } from '../components/use-drop-target';
 import { libraryDb, useBlobUrl, useLive } from './library-data';
 
@@ -29,7 +32,7 @@ function duration(seconds: number): string {
 
 function IndexingProgress() {
   const progress = useStore((s) => s.libraryProgress);
-  if (!progress || progress.queued === 0 || (progress.state === 'idle' && progress.done >= progress.queued)) return null;
+  if (!progress || progress.queued === 0 || progress.otherTab || (progress.state === 'idle' && progress.done >= progress.queued)) return null;
   const rate = progress.photosPerSecond;
   const text = [
     `${progress.done} of ${plural(progress.queued, 'photo')}`,
@@ -70,6 +73,32 @@ function IndexingProgress() {
   );
 }
 
+/** A change of model caught up with in the background; and a note while another tab does the indexing. */
+function ReindexProgress() {
+  const reindex = useStore((s) => s.libraryProgress?.reindex ?? null);
+  const otherTab = useStore((s) => s.libraryProgress?.otherTab ?? false);
+  const label = useStore((s) => (reindex ? s.embedders.find((e) => e.id === reindex.model)?.label ?? reindex.model : ''));
+  if (otherTab) return <p className="muted library-added">Another tab is indexing this library; this one takes over when it closes.</p>;
+  if (!reindex) return null;
+  const text = `${reindex.done} of ${plural(reindex.total, 'photo')}`;
+  return (
+    <div className="library-progress">
+      <div
+        role="progressbar"
+        aria-label={`Re-indexing for ${label}`}
+        aria-valuemin={0}
+        aria-valuemax={reindex.total}
+        aria-valuenow={reindex.done}
+        aria-valuetext={text}
+        className="progress-track"
+      >
+        <div className="progress-fill" style={{ width: `${(100 * reindex.done) / Math.max(1, reindex.total)}%` }} />
+      </div>
+      <span className="progress-text">Re-indexing for {label}: {text}</span>
+    </div>
+  );
+}
+
 function PhotoTile({ photo, style, onOpen }: { photo: LibraryPhoto; style: React.CSSProperties; onOpen(id: string): void }) {
   const url = useBlobUrl(() => libraryDb().preview(photo.id), `${photo.id}:${photo.status}`);
   const faces = photo.faceCount ?? 0;
@@ -84,60 +113,6 @@ function PhotoTile({ photo, style, onOpen }: { photo: LibraryPhoto; style: React
         </span>
       </button>
     </li>
-  );
-}
-
-/** One Library photo large, its faces marked; from here it opens in Compare or leaves the library. */
-function PhotoDetail({ photo, onClose }: { photo: LibraryPhoto; onClose(): void }) {
-  const url = useBlobUrl(() => libraryDb().preview(photo.id), photo.id);
-  const faces = useLive((db) => db.facesOf(photo.id), [photo.id], []);
-  const width = photo.width ?? 1;
-  const height = photo.height ?? 1;
-  const stroke = Math.max(width, height) / 300;
-  return (
-    <section className="library-detail" aria-label="Photo">
-      <header className="library-header">
-        <h3>{photo.name}</h3>
-        <span className="muted">
-          {photo.folder ? `${photo.folder} · ` : ''}
-          {width} × {height} · {plural(photo.faceCount ?? 0, 'face')}
-        </span>
-        <div className="panel-actions">
-          <button type="button" className="button small" onClick={() => void openInCompare(photo.id, 'A')}>
-            Open as photo A in Compare
-          </button>
-          <button type="button" className="button small" onClick={() => void openInCompare(photo.id, 'B')}>
-            Open as photo B in Compare
-          </button>
-          <button
-            type="button"
-            className="button small subtle"
-            onClick={() => {
-              onClose();
-              void removeFromLibrary(photo.id);
-            }}
-          >
-            Remove from the library
-          </button>
-          <button type="button" className="button small subtle" onClick={onClose}>
-            Close
-          </button>
-        </div>
-      </header>
-      <div className="library-detail-frame">
-        {url && <img src={url} alt={`${photo.name}, ${plural(faces.length, 'face')} marked`} />}
-        <svg viewBox={`0 0 ${width} ${height}`} aria-hidden="true">
-          {faces.map((face) => (
-            <g key={face.id}>
-              <rect x={face.box[0]} y={face.box[1]} width={face.box[2]} height={face.box[3]} fill="none" stroke="var(--highlight)" strokeWidth={stroke} />
-              <text x={face.box[0]} y={face.box[1] - stroke} fontSize={stroke * 7} fill="var(--highlight)">
-                {face.index + 1}
-              </text>
-            </g>
-          ))}
-        </svg>
-      </div>
-    </section>
   );
 }
 
@@ -209,6 +184,7 @@ export function LibraryView() {
   const opened = openId ? photos.find((p) => p.id === openId) ?? null : null;
   const filesId = useId();
   const folderId = useId();
+  const section = useStore((s) => s.librarySection);
 
   return (
     <section
@@ -239,7 +215,16 @@ export function LibraryView() {
               void addToLibrary(files.map((file) => ({ file, folder: '' })));
             }}
           />
-          <label className="button subtle" htmlFor={folderId}>
+          <label
+            className="button subtle"
+            htmlFor={folderId}
+            onClick={(event) => {
+              // the File System Access picker where there is one: it lists folders as folders, and reads files lazily
+              if (!hasDirectoryPicker()) return;
+              event.preventDefault();
+              void addFolderWithPicker();
+            }}
+          >
             Add a folder
           </label>
           <input
@@ -257,11 +242,32 @@ export function LibraryView() {
           />
         </div>
       </header>
+      <div role="tablist" aria-label="Library sections" className="library-tabs">
+        {(['photos', 'people'] as const).map((name) => (
+          <button
+            key={name}
+            type="button"
+            role="tab"
+            aria-selected={section === name}
+            className={`tab${section === name ? ' is-current' : ''}`}
+            onClick={() => showLibrarySection(name)}
+          >
+            {name === 'photos' ? 'Photos' : 'People'}
+          </button>
+        ))}
+      </div>
       <IndexingProgress />
-      {added && (
+      <ReindexProgress />
+      {added && (added.added > 0 || added.duplicates > 0 || added.refused === 0) && (
         <p className="muted library-added">
           Added {plural(added.added, 'photo')}
           {added.duplicates > 0 ? `; ${plural(added.duplicates, 'file')} already in the library` : ''}.
+        </p>
+      )}
+      {added && added.refused > 0 && (
+        <p className="error-text" role="alert">
+          {plural(added.refused, 'file')} not added: {added.refusal}. What is in the library is kept; free some space or remove photos, then add them
+          again.
         </p>
       )}
       {error && (
@@ -272,8 +278,9 @@ export function LibraryView() {
           </button>
         </p>
       )}
-      {opened && <PhotoDetail photo={opened} onClose={() => setOpenId(null)} />}
-      {photos.length === 0 ? (
+      {section === 'people' && <PeopleView />}
+      {section === 'photos' && opened && <PhotoDetail photo={opened} onClose={() => setOpenId(null)} />}
+      {section === 'people' ? null : photos.length === 0 ? (
         <p className="results-placeholder">Add photos or a whole folder (or drop them here). They are indexed on this device and kept in this browser.</p>
       ) : (
         <PhotoGrid photos={photos} onOpen={setOpenId} />

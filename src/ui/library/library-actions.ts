@@ -1,31 +1,47 @@
 // What the Library view does: hand files to the worker's indexing queue, steer it, and switch views with the address.
 import type { EmbedderId } from '../../ml/types';
 import type { LibraryFileIn, PhotoSlot } from '../../worker/protocol';
-import { pushAlert, useStore, type View } from '../store';
+import { pushAlert, useStore, type LibrarySection, type View } from '../store';
 import { libraryClient, showStoredPhoto } from '../actions';
 import { modelOfKey } from '../../storage/library-db';
 import { libraryDb } from './library-data';
 import { userMessage } from '../worker-client';
 
 const LIBRARY_PATH = '/library';
+const PEOPLE_PATH = '/library/people';
+
+function placeFromAddress(): { view: View; librarySection: LibrarySection } {
+  const path = location.pathname.replace(/\/+$/, '');
+  if (path === PEOPLE_PATH) return { view: 'library', librarySection: 'people' };
+  return { view: path === LIBRARY_PATH ? 'library' : 'compare', librarySection: 'photos' };
+}
 
 export function viewFromAddress(): View {
-  return location.pathname.replace(/\/+$/, '') === LIBRARY_PATH ? 'library' : 'compare';
+  return placeFromAddress().view;
 }
 
 /** Shows a view and puts it in the address (a new history entry, so back and forward move between views). */
 export function showView(view: View): void {
   if (useStore.getState().view === view) return;
-  history.pushState(null, '', view === 'library' ? LIBRARY_PATH : '/');
+  const section = useStore.getState().librarySection;
+  history.pushState(null, '', view === 'library' ? (section === 'people' ? PEOPLE_PATH : LIBRARY_PATH) : '/');
   useStore.setState({ view });
+}
+
+/** Switches between the Library's photos and its people, in the address too. */
+export function showLibrarySection(librarySection: LibrarySection): void {
+  const state = useStore.getState();
+  if (state.view === 'library' && state.librarySection === librarySection) return;
+  history.pushState(null, '', librarySection === 'people' ? PEOPLE_PATH : LIBRARY_PATH);
+  useStore.setState({ view: 'library', librarySection });
 }
 
 let routing = false;
 export function followAddress(): void {
-  useStore.setState({ view: viewFromAddress() });
+  useStore.setState(placeFromAddress());
   if (routing) return;
   routing = true;
-  window.addEventListener('popstate', () => useStore.setState({ view: viewFromAddress() }));
+  window.addEventListener('popstate', () => useStore.setState(placeFromAddress()));
 }
 
 /** Runs a Library action; what fails is said in the alert region ("Could not …"). */
@@ -51,6 +67,42 @@ export const folderOf = (file: File): string => {
   const relative = (file as File & { webkitRelativePath?: string }).webkitRelativePath ?? '';
   return relative.includes('/') ? relative.slice(0, relative.lastIndexOf('/')) : '';
 };
+
+type DirectoryPicker = (options?: { id?: string; mode?: 'read' }) => Promise<FileSystemDirectoryHandle>;
+type IterableDirectory = FileSystemDirectoryHandle & { values(): AsyncIterable<FileSystemHandle> };
+
+/** Whether the browser has the File System Access directory picker (Chromium); elsewhere the folder input is used. */
+export const hasDirectoryPicker = (): boolean => typeof (window as { showDirectoryPicker?: DirectoryPicker }).showDirectoryPicker === 'function';
+
+/**
+ * A folder chosen with the File System Access picker, every file in it and its sub-folders with its folder path.
+ * Resolves null when the person closes the picker.
+ */
+export async function pickFolder(): Promise<LibraryFileIn[] | null> {
+  let root: FileSystemDirectoryHandle;
+  try {
+    root = await (window as unknown as { showDirectoryPicker: DirectoryPicker }).showDirectoryPicker({ id: 'facematch-library', mode: 'read' });
+  } catch (error) {
+    if (error instanceof DOMException && error.name === 'AbortError') return null;
+    throw error;
+  }
+  const files: LibraryFileIn[] = [];
+  const visit = async (directory: FileSystemDirectoryHandle, folder: string): Promise<void> => {
+    for await (const handle of (directory as IterableDirectory).values()) {
+      if (handle.kind === 'file') files.push({ file: await (handle as FileSystemFileHandle).getFile(), folder });
+      else await visit(handle as FileSystemDirectoryHandle, folder ? `${folder}/${handle.name}` : handle.name);
+    }
+  };
+  await visit(root, root.name);
+  return files;
+}
+
+/** Adds a folder through the directory picker; what fails is said in the alert region. */
+export const addFolderWithPicker = () =>
+  steer(async () => {
+    const files = await pickFolder();
+    if (files) await addToLibrary(files);
+  }, 'read the folder');
 
 /** Every file in a drop, descending into dropped folders. */
 export async function droppedLibraryFiles(items: DataTransferItemList): Promise<LibraryFileIn[]> {
@@ -104,12 +156,18 @@ export async function openInCompare(photoId: string, slot: PhotoSlot): Promise<v
 }
 
 /** Removes one photo and everything stored for it. */
-export const removeFromLibrary = (photoId: string) => steer(() => libraryDb().removePhoto(photoId), 'remove the photo');
+export const removeFromLibrary = (photoId: string) =>
+  steer(async () => {
+    await libraryDb().removePhoto(photoId);
+    // the worker's face index lets go of the photo's faces
+    await libraryClient().people('peopleCatchUp');
+  }, 'remove the photo');
 
 /** Empties the library: the queue is stopped first, so nothing is written after the clear. */
 export const clearLibrary = () =>
   steer(async () => {
     await libraryClient().libraryCancel();
     await libraryDb().clear();
+    await libraryClient().people('peopleCatchUp');
     useStore.setState({ libraryAdded: null });
   }, 'clear the library');
