@@ -22,6 +22,7 @@ import {
   paramsFromStored,
   regroupAll,
   sharedNeighbourComponents,
+  suggestMerges,
   type ClusterAlgorithm,
   type FaceVector,
   type Grouping,
@@ -32,7 +33,7 @@ import { scoreClustering, type ClusterScores } from './cluster-metrics';
 import { embeddingCachePath, readEmbeddings } from './lfw-cache';
 import { readOptions } from '../cli';
 
-const USAGE = `npm run eval:cluster [-- --json FILE] [--write-params] [--embedder ID|default|all]
+const USAGE = `npm run eval:cluster [-- --json FILE] [--write-params] [--embedder ID|default|all] [--timings-only]
   Scores agglomerative clustering (average linkage, halfway to centroid, two-stage), shared-neighbour components and Chinese Whispers on LFW (parameters chosen on one
   half, scored on the other), the incremental path, and the 50,000-face timings. --write-params stores the shipped
   parameters (chosen on all images) in src/ml/embedders/<id>/cluster.json. --embedder all also does
@@ -42,6 +43,7 @@ const args = readOptions(USAGE, {
   json: { type: 'string' },
   'write-params': { type: 'boolean' },
   embedder: { type: 'string' },
+  'timings-only': { type: 'boolean' },
 });
 const embedderArg = String(args.embedder ?? 'default');
 const embedderIds: EmbedderId[] = embedderArg === 'all' ? [DEFAULT_EMBEDDER_ID, 'vggface2-mobilenet'] : [embedderArg === 'default' ? DEFAULT_EMBEDDER_ID : (embedderArg as EmbedderId)];
@@ -333,6 +335,17 @@ function timings50k(threshold: number, params: StoredClusterParams) {
     addCpuMs.push(cpuMs(cpu));
     for (const [id, person] of changes) if (person !== null) grouping.set(id, person);
   }
+  // "Same person?" suggestions over the whole library (~10,000 people), as the UI asks when the people list settles.
+  const suggestMs: number[] = [];
+  const suggestCpuMs: number[] = [];
+  let suggested = 0;
+  for (let run = 0; run < 5; run++) {
+    const t = performance.now();
+    const cpu = process.cpuUsage();
+    suggested = suggestMerges(index, grouping, p, 40).length;
+    suggestMs.push(performance.now() - t);
+    suggestCpuMs.push(cpuMs(cpu));
+  }
   const findMs: number[] = [];
   const findCpuMs: number[] = [];
   for (let run = 0; run < 20; run++) {
@@ -366,8 +379,9 @@ function timings50k(threshold: number, params: StoredClusterParams) {
   const matmul100Ms = performance.now() - matmulStart;
   index.dispose();
   const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-  const result = { add_100_to_50k: median(addMs), find_50k: median(findMs), add_100_to_50k_cpu: median(addCpuMs), find_50k_cpu: median(findCpuMs), js_loop_find_50k: loopOneMs, js_loop_100_queries_50k: loopOneMs * 100, matmul_100_queries_50k: matmul100Ms };
+  const result = { add_100_to_50k: median(addMs), find_50k: median(findMs), suggest_50k: median(suggestMs), suggest_50k_cpu: median(suggestCpuMs), suggest_50k_people: new Set(grouping.values()).size, suggest_50k_found: suggested, add_100_to_50k_cpu: median(addCpuMs), find_50k_cpu: median(findCpuMs), js_loop_find_50k: loopOneMs, js_loop_100_queries_50k: loopOneMs * 100, matmul_100_queries_50k: matmul100Ms };
   console.log(`  50,000 synthetic faces: add 100 (index + groupNewFaces) median ${result.add_100_to_50k.toFixed(1)} ms (CPU ${result.add_100_to_50k_cpu.toFixed(0)} ms) [${addMs.map((m) => m.toFixed(0)).join(', ')}]; find-a-person median ${result.find_50k.toFixed(1)} ms (CPU ${result.find_50k_cpu.toFixed(1)} ms)`);
+  console.log(`  suggestMerges over ${grouping.size} grouped faces in ${result.suggest_50k_people} people: median ${result.suggest_50k.toFixed(1)} ms (CPU ${result.suggest_50k_cpu.toFixed(0)} ms) [${suggestMs.map((m) => m.toFixed(0)).join(', ')}], ${suggested} suggestions`);
   console.log(`  search by measurement: matmul on ${backend} 100 queries ${matmul100Ms.toFixed(0)} ms vs JS loop ~${(loopOneMs * 100).toFixed(0)} ms (1 query: ${loopOneMs.toFixed(1)} ms)`);
   return result;
 }
@@ -397,6 +411,13 @@ function quantisation(data: Dataset) {
   return { pairs: n, mean_abs_error: sum / n, max_abs_error: max };
 }
 
+if (args['timings-only']) {
+  // Only the 50,000-face timings, with the shipped parameters (a quick check after a change to the code).
+  const info = BUILTIN_EMBEDDERS.find((e) => e.id === DEFAULT_EMBEDDER_ID)!;
+  const shipped = JSON.parse(fs.readFileSync(path.join(repoRoot, `src/ml/embedders/${DEFAULT_EMBEDDER_ID}/cluster.json`), 'utf8')) as StoredClusterParams;
+  timings50k(info.defaultThreshold, shipped);
+  process.exit(0);
+}
 const tensorsBefore = tf.memory().numTensors;
 const reports: Record<string, unknown> = {};
 let jsonOut: Record<string, unknown> | undefined;
@@ -417,8 +438,8 @@ for (const id of embedderIds) {
     incremental_bcubed_f: inc.bcubed_f,
     one_shot: one,
     incremental: inc,
-    timings_ms: timings ? { add_100_to_50k: timings.add_100_to_50k, find_50k: timings.find_50k, recluster_lfw: reclusterMs, js_loop_find_50k: timings.js_loop_find_50k, matmul_100_queries_50k: timings.matmul_100_queries_50k } : { recluster_lfw: reclusterMs },
-    timings_cpu_ms: timings ? { add_100_to_50k: timings.add_100_to_50k_cpu, find_50k: timings.find_50k_cpu, recluster_lfw: reclusterCpuMs } : { recluster_lfw: reclusterCpuMs },
+    timings_ms: timings ? { add_100_to_50k: timings.add_100_to_50k, find_50k: timings.find_50k, suggest_50k: timings.suggest_50k, recluster_lfw: reclusterMs, js_loop_find_50k: timings.js_loop_find_50k, matmul_100_queries_50k: timings.matmul_100_queries_50k } : { recluster_lfw: reclusterMs },
+    timings_cpu_ms: timings ? { add_100_to_50k: timings.add_100_to_50k_cpu, find_50k: timings.find_50k_cpu, suggest_50k: timings.suggest_50k_cpu, recluster_lfw: reclusterCpuMs } : { recluster_lfw: reclusterCpuMs },
     load_average: os.loadavg()[0],
     quantisation: quant,
     algorithms: table,

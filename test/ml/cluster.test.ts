@@ -214,3 +214,36 @@ describe('scoreClustering', () => {
     expect(split.clusters).toBe(3);
   });
 });
+
+describe('suggestMerges at library scale', () => {
+  it('finds a split person among 4,000 people (the partitioned search over people means)', () => {
+    let state = 4242;
+    const uniform = () => ((state = (Math.imul(state, 1664525) + 1013904223) >>> 0) / 2 ** 32);
+    const gauss = () => Math.sqrt(-2 * Math.log(uniform() + 1e-12)) * Math.cos(2 * Math.PI * uniform());
+    const dim = 128;
+    const index = new FaceIndex('euclidean', dim);
+    indexes.push(index);
+    const grouping: Grouping = new Map();
+    const library: FaceVector[] = [];
+    // People spread over a 24-d subspace (face embeddings are far from isotropic: on isotropic points no partition
+    // keeps close pairs together, see docs/clustering.md), faces around them in all 128 dimensions.
+    const basis = Array.from({ length: 24 }, () => Float32Array.from({ length: dim }, () => gauss() / Math.sqrt(dim)));
+    for (let p = 0; p < 4000; p++) {
+      const centre = new Float32Array(dim);
+      for (const axis of basis) {
+        const w = gauss() * 0.13;
+        for (let d = 0; d < dim; d++) centre[d] += w * axis[d];
+      }
+      for (let j = 0; j < 4; j++) {
+        const faceId = `s${p}-${j}`;
+        library.push({ faceId, photoId: faceId, vector: centre.map((x) => x + gauss() * 0.025) });
+        // person 17 is split in two: faces 0-1 and 2-3
+        grouping.set(faceId, p === 17 && j >= 2 ? 'p17b' : `p${p}`);
+      }
+    }
+    index.add(library);
+    const found = suggestMerges(index, grouping, params, 5);
+    expect(found[0]).toMatchObject({ a: 'p17', b: 'p17b' });
+    expect(suggestMerges(index, grouping, params, 5, new Set(['p17|p17b'])).map((s) => `${s.a}|${s.b}`)).not.toContain('p17|p17b');
+  });
+});

@@ -70,6 +70,21 @@ export class FaceIndex {
     return slot === undefined ? undefined : this.decode(slot);
   }
 
+  /** Adds faceId's stored vector into `sum` without a copy; returns its squared length (0 when absent). */
+  accumulate(faceId: string, sum: Float64Array): number {
+    const slot = this.slotOf.get(faceId);
+    if (slot === undefined) return 0;
+    const scale = this.scales[slot];
+    const offset = slot * this.dim;
+    let sq = 0;
+    for (let i = 0; i < this.dim; i++) {
+      const x = this.codes[offset + i] * scale;
+      sum[i] += x;
+      sq += x * x;
+    }
+    return sq;
+  }
+
   add(faces: FaceVector[]): void {
     for (const face of faces) {
       if (face.vector.length !== this.dim) throw new Error(`FaceIndex: vector of ${face.vector.length}, expected ${this.dim}`);

@@ -3,6 +3,7 @@
 import { averageLinkage, groupLinkage, twoStageLinkage, type NeighbourGraph } from './algorithms';
 import { dot, type FaceIndex, type FaceVector } from './face-index';
 import type { ClusterParams } from './params';
+import * as tf from '@tensorflow/tfjs-core';
 
 export interface PeopleEdits {
   /** faces a person placed by hand: faceId -> personId; never moved automatically */
@@ -227,11 +228,7 @@ export function regroupAll(index: FaceIndex, grouping: Grouping, edits: PeopleEd
 function personSums(index: FaceIndex, members: string[]) {
   const sum = new Float64Array(index.dim);
   let sumSq = 0;
-  for (const id of members) {
-    const v = index.vectorOf(id)!;
-    for (let d = 0; d < v.length; d++) sum[d] += v[d];
-    sumSq += dot(v, v);
-  }
+  for (const id of members) sumSq += index.accumulate(id, sum);
   return { sum, sumSq, size: members.length };
 }
 
@@ -239,33 +236,154 @@ function personSums(index: FaceIndex, members: string[]) {
  * "Same person?" candidates: pairs of people (not a rejected pair, `${a}|${b}` with a < b) whose linkage (the grouping's own) is
  * within params.suggestDistance, nearest first. The automatic run leaves them apart because they are past
  * mergeDistance or a person's edit holds them apart.
+ *
+ * Cost grows with the number of people, not faces: the linkage is never below the distance between the two
+ * people's means (see groupLinkage), so candidates are the pairs of means within that bound, found among the
+ * means alone (closePairs), then scored exactly as before.
  */
 export function suggestMerges(index: FaceIndex, grouping: Grouping, params: ClusterParams, limit: number, rejectedPairs: Set<string> = new Set()): { a: string; b: string; distance: number }[] {
   const members = membersByPerson(grouping, index);
-  const grouped = [...grouping.keys()].filter((id) => index.has(id));
-  const found = index.nearestMany(grouped.map((id) => index.vectorOf(id)!), params.k + 1, params.suggestDistance);
-  const pairs = new Set<string>();
-  grouped.forEach((id, i) => {
-    const p = grouping.get(id)!;
-    for (const n of found[i]) {
-      const q = grouping.get(n.faceId);
-      if (q === undefined || q === p) continue;
-      const key = p < q ? `${p}|${q}` : `${q}|${p}`;
-      if (!rejectedPairs.has(key)) pairs.add(key);
-    }
+  const people = [...members.keys()].sort();
+  const sums = people.map((person) => personSums(index, members.get(person)!));
+  const spread = params.spreadWeight ?? 1;
+  // Means as points: euclidean linkage >= |mean_a - mean_b|; cosine (unit vectors) linkage >= |mean_a - mean_b|^2 / 2,
+  // and for cosine centroid linkage (1 - cos of the means) the unit means are 2 x that apart, squared.
+  const unitMeans = params.metric === 'cosine' && spread === 0;
+  const points = sums.map((s) => {
+    const scale = unitMeans ? 1 / Math.sqrt(dot(s.sum, s.sum) || 1) : 1 / s.size;
+    const point = new Float32Array(s.sum.length);
+    for (let d = 0; d < point.length; d++) point[d] = s.sum[d] * scale;
+    return point;
   });
-  const sums = new Map<string, ReturnType<typeof personSums>>();
-  const sumsOf = (person: string) => {
-    let s = sums.get(person);
-    if (!s) sums.set(person, (s = personSums(index, members.get(person)!)));
-    return s;
-  };
+  const radius = params.metric === 'euclidean' ? params.suggestDistance : Math.sqrt(2 * params.suggestDistance);
   const out: { a: string; b: string; distance: number }[] = [];
-  for (const key of pairs) {
-    const [a, b] = key.split('|');
-    const distance = groupLinkage(params.metric, params.spreadWeight ?? 1, sumsOf(a), sumsOf(b));
+  for (const [i, j] of closePairs(points, radius * 1.0001 + 1e-6)) {
+    const [a, b] = people[i] < people[j] ? [people[i], people[j]] : [people[j], people[i]];
+    if (rejectedPairs.has(`${a}|${b}`)) continue;
+    const distance = groupLinkage(params.metric, spread, sums[i], sums[j]);
     if (distance <= params.suggestDistance) out.push({ a, b, distance });
   }
   out.sort((x, y) => x.distance - y.distance || (x.a + x.b < y.a + y.b ? -1 : 1));
   return out.slice(0, limit);
+}
+
+/** Up to this many points, closePairs compares every pair; above it, a coarse partition (cells of ~CELL points). */
+const EXACT_PAIRS = 3000;
+const CELL = 100;
+const PROBES = 3;
+/** k-means rounds for the cells (the last only assigns) */
+const ROUNDS = 3;
+
+/**
+ * Pairs of points (i < j) within `radius` (euclidean). Exact up to EXACT_PAIRS points (one matmul); above that,
+ * points are split into cells by a few rounds of k-means on the means and each point is compared with the points
+ * of its PROBES nearest cells (an inverted file, as in approximate nearest-neighbour search): close pairs, the ones
+ * wanted here, share a nearby cell almost always; a far pair can be missed, which costs a suggestion, nothing else.
+ */
+function closePairs(points: Float32Array[], radius: number): [number, number][] {
+  const n = points.length;
+  if (n < 2) return [];
+  const dim = points[0].length;
+  const norms = Float32Array.from(points, (p) => dot(p, p));
+  const limit = radius * radius;
+  const found = new Map<number, [number, number]>();
+  // rows x cols squared distances through one matmul; calls keep(i, j) for pairs within radius
+  const compare = (rows: number[], cols: number[]) => {
+    if (!rows.length || !cols.length) return;
+    const a = new Float32Array(rows.length * dim);
+    for (let i = 0; i < rows.length; i++) a.set(points[rows[i]], i * dim);
+    // columns laid out [dim, cols] (the backend's matmul is much slower with transposeB)
+    const b = new Float32Array(cols.length * dim);
+    for (let i = 0; i < cols.length; i++) {
+      const p = points[cols[i]];
+      for (let d = 0; d < dim; d++) b[d * cols.length + i] = p[d];
+    }
+    const dots = tf.tidy(() => tf.matMul(tf.tensor2d(a, [rows.length, dim]), tf.tensor2d(b, [dim, cols.length])));
+    const values = dots.dataSync() as Float32Array;
+    dots.dispose();
+    const width = cols.length;
+    const colNorms = new Float32Array(width);
+    for (let c = 0; c < width; c++) colNorms[c] = norms[cols[c]];
+    for (let r = 0; r < rows.length; r++) {
+      const i = rows[r];
+      const rest = limit - norms[i];
+      const offset = r * width;
+      for (let c = 0; c < width; c++) {
+        if (colNorms[c] - 2 * values[offset + c] > rest) continue;
+        const j = cols[c];
+        if (i === j) continue;
+        const [lo, hi] = i < j ? [i, j] : [j, i];
+        found.set(lo * n + hi, [lo, hi]);
+      }
+    }
+  };
+  const all = Array.from({ length: n }, (_, i) => i);
+  if (n <= EXACT_PAIRS) {
+    for (let from = 0; from < n; from += 1024) compare(all.slice(from, from + 1024), all);
+    return [...found.values()];
+  }
+  // Coarse cells: k-means seeded with evenly spaced points, a couple of rounds (cells need not be good, only local).
+  const cells = Math.ceil(n / CELL);
+  const centres = Array.from({ length: cells }, (_, c) => Float32Array.from(points[Math.floor((c * n) / cells)]));
+  let nearestCells: Int32Array = new Int32Array(0);
+  const probes = Math.min(PROBES, cells);
+  const flat = new Float32Array(n * dim);
+  for (let i = 0; i < n; i++) flat.set(points[i], i * dim);
+  const pointTensor = tf.tensor2d(flat, [n, dim]);
+  for (let round = 0; round < ROUNDS; round++) {
+    const c = new Float32Array(cells * dim);
+    for (let i = 0; i < cells; i++) {
+      const v = centres[i];
+      for (let d = 0; d < dim; d++) c[d * cells + i] = v[d];
+    }
+    const product = tf.tidy(() => tf.matMul(pointTensor, tf.tensor2d(c, [dim, cells])));
+    const dots = product.dataSync() as Float32Array;
+    product.dispose();
+    // nearest centres: largest 2 p.c - |c|^2
+    const centreNorms = centres.map((v) => dot(v, v));
+    const last = round === ROUNDS - 1;
+    nearestCells = new Int32Array(n * (last ? probes : 1));
+    const best = new Float32Array(probes);
+    for (let i = 0; i < n; i++) {
+      const width = last ? probes : 1;
+      best.fill(-Infinity);
+      for (let j = 0; j < cells; j++) {
+        const score = 2 * dots[i * cells + j] - centreNorms[j];
+        if (score <= best[width - 1]) continue;
+        let at = width - 1;
+        while (at > 0 && best[at - 1] < score) {
+          best[at] = best[at - 1];
+          nearestCells[i * width + at] = nearestCells[i * width + at - 1];
+          at--;
+        }
+        best[at] = score;
+        nearestCells[i * width + at] = j;
+      }
+    }
+    if (last) break;
+    const next = Array.from({ length: cells }, () => new Float32Array(dim));
+    const counts = new Int32Array(cells);
+    for (let i = 0; i < n; i++) {
+      const cell = nearestCells[i];
+      counts[cell]++;
+      const p = points[i];
+      const v = next[cell];
+      for (let d = 0; d < dim; d++) v[d] += p[d];
+    }
+    for (let j = 0; j < cells; j++) {
+      if (!counts[j]) continue;
+      const v = next[j];
+      for (let d = 0; d < dim; d++) v[d] /= counts[j];
+      centres[j] = v;
+    }
+  }
+  pointTensor.dispose();
+  const membersOf: number[][] = Array.from({ length: cells }, () => []);
+  const probing: number[][] = Array.from({ length: cells }, () => []);
+  for (let i = 0; i < n; i++) {
+    membersOf[nearestCells[i * probes]].push(i);
+    for (let p = 0; p < probes; p++) probing[nearestCells[i * probes + p]].push(i);
+  }
+  for (let c = 0; c < cells; c++) compare(probing[c], membersOf[c]);
+  return [...found.values()];
 }
