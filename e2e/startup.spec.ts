@@ -58,7 +58,14 @@ const moments: Moment[] = [
   { name: 'at about 1 s', wait: (page) => page.waitForTimeout(1000) },
   {
     name: 'during the warm-up',
-    wait: (page) => expect(page.getByRole('progressbar', { name: 'Loading face models' })).toHaveAttribute('aria-valuetext', /^Preparing/, { timeout: 60_000 }),
+    // checked every frame in the page: Playwright's own polling, slowed by a loaded machine, missed a short warm-up
+    wait: async (page) => {
+      await page.waitForFunction(
+        () => document.querySelector('[role=progressbar][aria-label="Loading face models"]')?.getAttribute('aria-valuetext')?.startsWith('Preparing') === true,
+        null,
+        { polling: 'raf', timeout: 60_000 },
+      );
+    },
   },
   { name: 'just after ready', wait: (page) => waitForModels(page) },
 ];

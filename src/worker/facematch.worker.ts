@@ -593,7 +593,7 @@ const api: FacematchWorkerApi = {
   peopleNotThisPerson: (faceId) => people().edit((db) => db.notThisPerson(faceId)),
   peopleMerge: (personIds) => people().edit((db) => db.mergePeople(personIds)),
   peopleRejectMerge: (a, b) => people().edit((db) => db.rejectMerge(a, b)),
-  peopleSuggestions: (limit) => people().suggestions(limit),
+  peopleSuggestions: (limit, personId) => people().suggestions(limit, personId),
   async peopleFind(file, threshold) {
     const { embedding, faces } = await largestFace(file);
     const { hits, beyondThreshold } = await people().find(embedding, threshold);

@@ -153,13 +153,15 @@ export class PeopleHost {
     });
   }
 
-  suggestions(limit: number): Promise<MergeSuggestion[]> {
+  /** "Same person?": the closest pairs of people kept apart (only those with `personId`, when given), nearest first. */
+  suggestions(limit: number, personId?: string): Promise<MergeSuggestion[]> {
     return this.serialised(async () => {
       const state = await this.current();
       const people = new Map((await this.deps.db.people()).map((p) => [p.id, p]));
       // hidden people are not offered; both must still exist
-      return suggestMerges(state.index, state.grouping, clusterParamsFor(state.info), limit * 2, state.rejectedMerges)
-        .filter((s) => people.has(s.a) && people.has(s.b))
+      const all = suggestMerges(state.index, state.grouping, clusterParamsFor(state.info), personId ? Number.MAX_SAFE_INTEGER : limit * 2, state.rejectedMerges);
+      return all
+        .filter((s) => people.has(s.a) && people.has(s.b) && (!personId || s.a === personId || s.b === personId))
         .slice(0, limit)
         .map((s) => ({ a: s.a, b: s.b, distance: s.distance }));
     });

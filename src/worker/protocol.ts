@@ -222,7 +222,8 @@ export interface PeopleWorkerApi {
   /** returns the id of the person that remains */
   peopleMerge(personIds: string[]): Promise<string>;
   peopleRejectMerge(a: string, b: string): Promise<void>;
-  peopleSuggestions(limit: number): Promise<MergeSuggestion[]>;
+  /** the closest pairs of people kept apart; with personId, only pairs with that person */
+  peopleSuggestions(limit: number, personId?: string): Promise<MergeSuggestion[]>;
   /** analyses a photo and ranks the library's photos by their nearest face to its largest face */
   peopleFind(file: Blob, threshold: number): Promise<PersonSearch>;
   peopleImport(data: unknown): Promise<{ people: number; faces: number; missingFaces: number }>;

@@ -32,7 +32,19 @@ function Cover({ faceId, className }: { faceId: string; className?: string }) {
 }
 
 /** One person (or the unsorted faces): their faces, each removable; a name; the photos they are in. */
-function PersonDetail({ personId, onClose, onOpenPhoto }: { personId: string; onClose(): void; onOpenPhoto(id: string): void }) {
+function PersonDetail({
+  personId,
+  people,
+  signature,
+  onClose,
+  onOpenPhoto,
+}: {
+  personId: string;
+  people: LibraryPerson[];
+  signature: string;
+  onClose(): void;
+  onOpenPhoto(id: string): void;
+}) {
   const person = useLive((db) => db.person(personId), [personId], undefined as LibraryPerson | undefined);
   // stamped with whose faces they are, so a switch to another person never shows the last one's faces as theirs
   const read = useLive(async (db) => ({ personId, faces: await db.facesOfPerson(personId) }), [personId], { personId, faces: [] as Awaited<ReturnType<LibraryDb['facesOfPerson']>> });
@@ -95,6 +107,7 @@ function PersonDetail({ personId, onClose, onOpenPhoto }: { personId: string; on
           </li>
         ))}
       </ul>
+      {!unsorted && <MergeSuggestions people={people} signature={signature} personId={personId} />}
       <h4>Photos</h4>
       <ul className="person-photos" aria-label="Photos of this person">
         {photos.map((photo) => (
@@ -110,18 +123,18 @@ function PersonDetail({ personId, onClose, onOpenPhoto }: { personId: string; on
 }
 
 /** "Same person?": two people the grouping kept apart but that look alike; one click merges or keeps them apart. */
-function MergeSuggestions({ people, signature }: { people: LibraryPerson[]; signature: string }) {
+function MergeSuggestions({ people, signature, personId }: { people: LibraryPerson[]; signature: string; personId?: string }) {
   const [suggestions, setSuggestions] = useState<MergeSuggestion[]>([]);
   // asked for once the people settle: while photos are being indexed they change every second
   const indexing = useStore((s) => s.libraryProgress?.state === 'indexing');
   useEffect(() => {
     if (indexing) return;
     let live = true;
-    void mergeSuggestions(3).then((found) => live && setSuggestions(found));
+    void mergeSuggestions(3, personId).then((found) => live && setSuggestions(found));
     return () => {
       live = false;
     };
-  }, [signature, indexing]);
+  }, [signature, indexing, personId]);
   const byId = new Map(people.map((p) => [p.id, p]));
   const shown = suggestions.filter((s) => byId.has(s.a) && byId.has(s.b));
   if (shown.length === 0) return null;
@@ -257,7 +270,7 @@ export function PeopleView() {
       </div>
       {search && <SearchResults search={search} onOpenPhoto={setOpenPhoto} />}
       {photo && <PhotoDetail photo={photo} onClose={() => setOpenPhoto(null)} />}
-      {openPerson !== null && <PersonDetail personId={openPerson} onClose={() => setOpenPerson(null)} onOpenPhoto={setOpenPhoto} />}
+      {openPerson !== null && <PersonDetail personId={openPerson} people={people} signature={signature} onClose={() => setOpenPerson(null)} onOpenPhoto={setOpenPhoto} />}
       <MergeSuggestions people={people} signature={signature} />
       {people.length === 0 && unsorted === 0 ? (
         <p className="results-placeholder">People appear here as photos are indexed: faces of the same person are grouped on this device.</p>

@@ -33,10 +33,10 @@ export const regroupPeople = () =>
     await people().people('peopleRegroup');
   }, 'group the faces again');
 
-export async function mergeSuggestions(limit: number) {
+export async function mergeSuggestions(limit: number, personId?: string) {
   try {
     await whenModelsReady();
-    return await people().people('peopleSuggestions', limit);
+    return await people().people('peopleSuggestions', limit, personId);
   } catch {
     return []; // suggestions are a help, not a duty: none until the models are ready
   }
