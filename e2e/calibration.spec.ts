@@ -5,7 +5,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import AxeBuilder from '@axe-core/playwright';
 import { expect, test, type Page } from '@playwright/test';
-import { bbtPhoto, choosePhoto, facesFound, openApp, readMatches, screenshot, screenshotDir } from './support';
+import { bbtPhoto, choosePhoto, facesFound, openApp, pngTexts, readMatches, screenshot, screenshotDir } from './support';
 
 interface SureMatch {
   a: number;
@@ -26,22 +26,6 @@ async function readSureMatches(page: Page): Promise<SureMatch[]> {
     if (!m) throw new Error(`match label without a probability: ${label}`);
     return { a: Number(m[1]), b: Number(m[2]), distance: Number(m[3]), percent: percentOf(m[4]), said: `${m[4]}%` };
   });
-}
-
-/** The PNG's tEXt chunks, keyword -> text. */
-function pngTexts(bytes: Buffer): Record<string, string> {
-  const texts: Record<string, string> = {};
-  for (let at = 8; at < bytes.length; ) {
-    const length = bytes.readUInt32BE(at);
-    const type = bytes.toString('latin1', at + 4, at + 8);
-    if (type === 'tEXt') {
-      const data = bytes.subarray(at + 8, at + 8 + length);
-      const zero = data.indexOf(0);
-      texts[data.toString('latin1', 0, zero)] = data.toString('latin1', zero + 1);
-    }
-    at += 12 + length;
-  }
-  return texts;
 }
 
 /** "1 in 1,000" -> 0.001, "1.2%" -> 0.012, "no ..." -> 0. */

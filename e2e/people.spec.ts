@@ -5,7 +5,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { expect, test, type Page } from '@playwright/test';
-import { bbtLabels, bbtPhoto, faceapiImages, nameFaces, screenshot, type Box } from './support';
+import { bbtLabels, bbtPhoto, faceapiImages, nameFaces, pngTexts, screenshot, type Box } from './support';
 
 const CAST = ['amy', 'bernadette', 'howard', 'leonard', 'penny', 'raj', 'sheldon', 'stuart'];
 const castPhotos = CAST.flatMap((name) => [1, 2, 3, 4, 5].map((n) => path.join(faceapiImages, `examples/images/${name}/${name}${n}.png`)));
@@ -75,20 +75,6 @@ async function groupedFaces(page: Page): Promise<number> {
 async function facesInLibrary(page: Page): Promise<number> {
   const m = /· ([\d,]+) faces?/.exec((await status(page).textContent()) ?? '');
   return m ? Number(m[1].replace(/,/g, '')) : -1;
-}
-
-function textChunk(png: Buffer, keyword: string): string | null {
-  for (let at = 8; at < png.length; ) {
-    const length = png.readUInt32BE(at);
-    const type = png.toString('latin1', at + 4, at + 8);
-    if (type === 'tEXt') {
-      const data = png.subarray(at + 8, at + 8 + length);
-      const zero = data.indexOf(0);
-      if (data.toString('latin1', 0, zero) === keyword) return data.toString('latin1', zero + 1);
-    }
-    at += 12 + length;
-  }
-  return null;
 }
 
 test('people: grouped one identity each; named, corrected and merged for good; exported; found by photo; offline', async ({ page, context, browser }) => {
@@ -162,7 +148,7 @@ test('people: grouped one identity each; named, corrected and merged for good; e
   expect(sheet.suggestedFilename()).toBe('facematch-people.png');
   const png = fs.readFileSync(await sheet.path());
   expect(png.subarray(1, 4).toString('latin1')).toBe('PNG');
-  const rows = JSON.parse(textChunk(png, 'facematch-people') ?? '[]') as { name: string; faces: number }[];
+  const rows = JSON.parse(pngTexts(png)['facematch-people'] ?? '[]') as { name: string; faces: number }[];
   expect(rows.map((r) => r.name)).toEqual([name]);
   expect(rows[0].faces).toBe(before - 1);
 

@@ -178,3 +178,19 @@ export async function mainThreadGaps(page: Page, reset = false): Promise<{ longe
     return seen;
   }, reset);
 }
+
+/** The PNG's tEXt chunks, keyword -> text. */
+export function pngTexts(bytes: Buffer): Record<string, string> {
+  const texts: Record<string, string> = {};
+  for (let at = 8; at < bytes.length; ) {
+    const length = bytes.readUInt32BE(at);
+    const type = bytes.toString('latin1', at + 4, at + 8);
+    if (type === 'tEXt') {
+      const data = bytes.subarray(at + 8, at + 8 + length);
+      const zero = data.indexOf(0);
+      texts[data.toString('latin1', 0, zero)] = data.toString('latin1', zero + 1);
+    }
+    at += 12 + length;
+  }
+  return texts;
+}
