@@ -60,6 +60,17 @@ const SHARED = [0.2, 0.35, 0.5];
 const TWO_STAGE_RATIOS = [0.65, 0.7, 0.725, 0.75, 0.775, 0.8];
 const SECOND_RATIOS = [0.4, 0.45, 0.5, 0.55];
 const SECOND_MIN_SIZES = [2, 3];
+// hac-staged: two-stage, then single faces join groups of 2+ by their distance to the group's mean (unless another
+// group is almost as near), then groups of 2-5 join groups of 10+ (or 40+) whose mean is near.
+const STAGED_RATIOS = [0.75, 0.775];
+const STAGED_SECOND = [0.45, 0.5];
+const ATTACH_RATIOS = [0.7, 0.75, 0.8];
+const ATTACH_SPREADS = [0];
+// 1: no ambiguity check; 0.85: a face stays unsorted unless its nearest group is nearer than 0.85 x the next
+const ATTACH_MARGINS = [1, 0.9, 0.85];
+const ABSORB_RATIOS = [0, 0.6, 0.65];
+const ABSORB_MIN_SIZES = [10, 40];
+const ABSORB_MAX_SIZE = 5;
 const K = 32;
 const NEIGHBOUR_RATIO = 1.1;
 const SUGGEST_RATIO = 1.15;
@@ -72,11 +83,25 @@ interface Variant {
   spreadWeight?: number;
   /** hac-two-stage: stage-2 ratio and smallest group */
   second?: { ratio: number; minSize: number };
+  /** hac-staged: the two later stages too */
+  staged?: boolean;
+}
+interface Attach {
+  ratio: number;
+  minSize: number;
+  spread: number;
+  margin: number;
+}
+interface Absorb {
+  ratio: number;
+  maxSize: number;
+  minSize: number;
 }
 const VARIANTS: Variant[] = [
   { name: 'hac-average', algorithm: 'hac', spreadWeight: 1 },
   { name: 'hac-half-spread', algorithm: 'hac', spreadWeight: 0.5 },
   { name: 'hac-two-stage', algorithm: 'hac', spreadWeight: 1 },
+  { name: 'hac-staged', algorithm: 'hac', spreadWeight: 1, staged: true },
   { name: 'snn-components', algorithm: 'snn-components' },
   { name: 'chinese-whispers', algorithm: 'chinese-whispers' },
 ];
@@ -109,8 +134,10 @@ function loadDataset(id: EmbedderId): Dataset {
   return { id, metric: info.metric, threshold: info.defaultThreshold, faces, note };
 }
 
-function stored(variant: Variant, mergeRatio: number, shared: number | undefined, second: GridRow['second'], source: string): StoredClusterParams {
-  return { algorithm: variant.algorithm, ...(variant.spreadWeight !== undefined ? { spreadWeight: variant.spreadWeight } : {}), ...(second ? { secondRatio: second.ratio, secondMinSize: second.minSize } : {}), mergeRatio, k: K, neighbourRatio: NEIGHBOUR_RATIO, suggestRatio: SUGGEST_RATIO, minPersonSize: MIN_PERSON, ...(shared !== undefined ? { sharedNeighbours: shared } : {}), source };
+function stored(variant: Variant, mergeRatio: number, shared: number | undefined, second: GridRow['second'], source: string, attach?: Attach, absorb?: Absorb): StoredClusterParams {
+  return { algorithm: variant.algorithm, ...(variant.spreadWeight !== undefined ? { spreadWeight: variant.spreadWeight } : {}), ...(second ? { secondRatio: second.ratio, secondMinSize: second.minSize } : {}),
+    ...(attach ? { attachRatio: attach.ratio, attachMinSize: attach.minSize, attachSpreadWeight: attach.spread, ...(attach.margin < 1 ? { attachMargin: attach.margin } : {}) } : {}),
+    ...(absorb ? { absorbRatio: absorb.ratio, absorbMaxSize: absorb.maxSize, absorbMinSize: absorb.minSize } : {}), mergeRatio, k: K, neighbourRatio: NEIGHBOUR_RATIO, suggestRatio: SUGGEST_RATIO, minPersonSize: MIN_PERSON, ...(shared !== undefined ? { sharedNeighbours: shared } : {}), source };
 }
 
 /** One algorithm at one setting over one set of faces: labels (null = unsorted) and the clustering time. */
@@ -136,6 +163,8 @@ interface GridRow {
   mergeRatio: number;
   shared?: number;
   second?: { ratio: number; minSize: number };
+  attach?: Attach;
+  absorb?: Absorb;
   scores: ClusterScores;
   ms: number;
 }
@@ -157,6 +186,11 @@ function grid(data: Dataset, faces: Dataset['faces'], variants = VARIANTS) {
   const rows: GridRow[] = [];
   for (const variant of variants) {
     const variantStart = performance.now();
+    if (variant.staged) {
+      rows.push(...stagedGrid(variant, data, index, ids, graph, truth));
+      console.error(`    [${faces.length} faces] ${variant.name}: ${rows.filter((r) => r.variant === variant.name).length} settings in ${((performance.now() - variantStart) / 1000).toFixed(1)} s`);
+      continue;
+    }
     const twoStage = variant.name === 'hac-two-stage';
     for (const mergeRatio of twoStage ? TWO_STAGE_RATIOS : RATIOS) {
       const seconds = twoStage ? SECOND_RATIOS.flatMap((ratio) => SECOND_MIN_SIZES.map((minSize) => ({ ratio, minSize }))) : [undefined];
@@ -171,6 +205,43 @@ function grid(data: Dataset, faces: Dataset['faces'], variants = VARIANTS) {
   }
   index.dispose();
   return { rows, graphMs };
+}
+
+/** hac-staged over its grid, each stage's groups reused by the settings of the stages after it (the same result as stagedLinkage). */
+function stagedGrid(variant: Variant, data: Dataset, index: FaceIndex, ids: string[], graph: NeighbourGraph, truth: string[]): GridRow[] {
+  const rows: GridRow[] = [];
+  const base = { metric: data.metric, vectors: ids.map((id) => index.vectorOf(id)!), photos: ids, graph };
+  const labelsOf = (groups: Int32Array) => {
+    const sizes = new Map<number, number>();
+    for (const g of groups) sizes.set(g, (sizes.get(g) ?? 0) + 1);
+    return Array.from(groups, (g) => ((sizes.get(g) ?? 0) >= MIN_PERSON ? String(g) : null));
+  };
+  const timed = (f: () => Int32Array) => {
+    const start = performance.now();
+    const groups = f();
+    return { groups, ms: performance.now() - start };
+  };
+  for (const mergeRatio of STAGED_RATIOS) {
+    const one = timed(() => averageLinkage({ ...base, mergeDistance: mergeRatio * data.threshold, spreadWeight: 1 }));
+    for (const ratio of STAGED_SECOND) {
+      const second = { ratio, minSize: 2 };
+      const two = timed(() => averageLinkage({ ...base, seedOf: one.groups, mergeDistance: ratio * data.threshold, spreadWeight: 0, minGroupSize: 2 }));
+      for (const attachRatio of ATTACH_RATIOS) {
+        for (const spread of ATTACH_SPREADS) for (const margin of ATTACH_MARGINS) {
+          const attach = { ratio: attachRatio, minSize: 2, spread, margin };
+          const three = timed(() => averageLinkage({ ...base, seedOf: two.groups, mergeDistance: attachRatio * data.threshold, spreadWeight: spread, maxSmallerSize: 1, minLargerSize: 2, ...(margin < 1 ? { attachMargin: margin } : {}) }));
+          for (const absorbRatio of ABSORB_RATIOS) {
+            for (const minSize of absorbRatio ? ABSORB_MIN_SIZES : [0]) {
+              const absorb = absorbRatio ? { ratio: absorbRatio, maxSize: ABSORB_MAX_SIZE, minSize } : undefined;
+              const four = absorb ? timed(() => averageLinkage({ ...base, seedOf: three.groups, mergeDistance: absorb.ratio * data.threshold, spreadWeight: 0, minGroupSize: 2, maxSmallerSize: absorb.maxSize, minLargerSize: absorb.minSize })) : { groups: three.groups, ms: 0 };
+              rows.push({ variant: variant.name, mergeRatio, second, attach, absorb, scores: scoreClustering(labelsOf(four.groups), truth), ms: one.ms + two.ms + three.ms + four.ms });
+            }
+          }
+        }
+      }
+    }
+  }
+  return rows;
 }
 
 /** The rule: the highest BCubed F among settings with BCubed precision >= MIN_PRECISION (else the most precise). */
@@ -188,7 +259,7 @@ const cpuMs = (from: NodeJS.CpuUsage) => {
   return (u.user + u.system) / 1000;
 };
 
-const same = (a: GridRow, b: GridRow) => a.variant === b.variant && a.mergeRatio === b.mergeRatio && a.shared === b.shared && a.second?.ratio === b.second?.ratio && a.second?.minSize === b.second?.minSize;
+const same = (a: GridRow, b: GridRow) => a.variant === b.variant && a.mergeRatio === b.mergeRatio && a.shared === b.shared && a.second?.ratio === b.second?.ratio && a.second?.minSize === b.second?.minSize && JSON.stringify(a.attach) === JSON.stringify(b.attach) && JSON.stringify(a.absorb) === JSON.stringify(b.absorb);
 const f3 = (x: number) => x.toFixed(3);
 
 function evaluate(data: Dataset) {
@@ -206,6 +277,8 @@ function evaluate(data: Dataset) {
         merge_distance: Number((picked.mergeRatio * data.threshold).toFixed(4)),
         ...(picked.shared !== undefined ? { shared_neighbours: picked.shared } : {}),
         ...(picked.second ? { second_ratio: picked.second.ratio, second_min_size: picked.second.minSize } : {}),
+        ...(picked.attach ? { attach: picked.attach } : {}),
+        ...(picked.absorb ? { absorb: picked.absorb } : {}),
         tuning_bcubed_precision: picked.scores.bcubed_precision,
         ...scored.scores,
         time_ms: Math.round(scored.ms + byHalf[scoredOn].graphMs),
@@ -220,7 +293,7 @@ function evaluate(data: Dataset) {
   for (const row of table) {
     for (const h of row.halves) {
       console.log(
-        `  ${row.algorithm.padEnd(18)}  half ${h.scored_on}  ${h.merge_ratio.toFixed(3)}${'shared_neighbours' in h ? `/${h.shared_neighbours}` : ''}${'second_ratio' in h ? `+${h.second_ratio}/${h.second_min_size}` : ''}`.padEnd(40) +
+        `  ${row.algorithm.padEnd(18)}  half ${h.scored_on}  ${h.merge_ratio.toFixed(3)}${'shared_neighbours' in h ? `/${h.shared_neighbours}` : ''}${'second_ratio' in h ? `+${h.second_ratio}/${h.second_min_size}` : ''}${'attach' in h && h.attach ? `+a${h.attach.ratio}/m${h.attach.margin}` : ''}${'absorb' in h && h.absorb ? `+b${h.absorb.ratio}/${h.absorb.minSize}` : ''}`.padEnd(50) +
           ` ${f3(h.bcubed_precision)}  ${f3(h.bcubed_recall)}  ${f3(h.bcubed_f)}  ${f3(h.pairwise_precision)}  ${f3(h.pairwise_recall)}  ${f3(h.pairwise_f)}  ${String(h.clusters).padStart(6)}  ${String(h.people).padStart(5)}  ${String(h.unsorted).padStart(6)}  ${h.time_ms} ms`,
       );
     }
@@ -241,8 +314,8 @@ function evaluate(data: Dataset) {
   const all = grid(data, data.faces, [shippedVariant]);
   const chosen = choose(all.rows);
   const source = `npm run eval:cluster${embedderIds.length > 1 ? ' -- --embedder all' : ''} --write-params: ${shippedAlgorithm} (spread weight ${shippedVariant.spreadWeight}) at the highest BCubed F with BCubed P >= ${MIN_PRECISION}, chosen on ${data.note} (LFW, ${data.id} via MTCNN, as eval:lfw); on them BCubed P ${f3(chosen.scores.bcubed_precision)} F ${f3(chosen.scores.bcubed_f)}, pairwise F ${f3(chosen.scores.pairwise_f)}`;
-  const params = stored(shippedVariant, chosen.mergeRatio, chosen.shared, chosen.second, source);
-  console.log(`  shipped: ${shippedAlgorithm}, merge ratio ${chosen.mergeRatio}${chosen.second ? ` then ${chosen.second.ratio} for groups of ${chosen.second.minSize}+` : ''} x ${data.threshold} = ${(chosen.mergeRatio * data.threshold).toFixed(4)} (chosen on all: BCubed P ${f3(chosen.scores.bcubed_precision)} F ${f3(chosen.scores.bcubed_f)})`);
+  const params = stored(shippedVariant, chosen.mergeRatio, chosen.shared, chosen.second, source, chosen.attach, chosen.absorb);
+  console.log(`  shipped: ${shippedAlgorithm}, merge ratio ${chosen.mergeRatio}${chosen.second ? ` then ${chosen.second.ratio} for groups of ${chosen.second.minSize}+` : ''}${chosen.attach ? `, single faces to groups of ${chosen.attach.minSize}+ at ${chosen.attach.ratio} (margin ${chosen.attach.margin})` : ''}${chosen.absorb ? `, groups of 2-${chosen.absorb.maxSize} to groups of ${chosen.absorb.minSize}+ at ${chosen.absorb.ratio}` : ''} x ${data.threshold} = ${(chosen.mergeRatio * data.threshold).toFixed(4)} (chosen on all: BCubed P ${f3(chosen.scores.bcubed_precision)} F ${f3(chosen.scores.bcubed_f)})`);
   return { table, shipped: shippedRow, shippedName: shippedAlgorithm, params };
 }
 

@@ -16,8 +16,22 @@ export interface HacInput {
   mergeDistance: number;
   /** weight of the groups' own spread in the linkage: 1 = average linkage, 0 = centroid linkage (see groupLinkage) */
   spreadWeight?: number;
+  /**
+   * added to the linkage: sizePenalty x sqrt(1/size_a + 1/size_b), so the bar is tighter for small groups (whose
+   * means are noisy) and loosens as both grow (the spread of a difference of two means, as in a two-sample test)
+   */
+  sizePenalty?: number;
   /** pairs where either group is smaller than this are not merged (default 1) */
   minGroupSize?: number;
+  /** only pairs whose smaller group has at most this many faces are merged (default: any) */
+  maxSmallerSize?: number;
+  /** only pairs whose larger group has at least this many faces are merged (default 1) */
+  minLargerSize?: number;
+  /**
+   * a single face whose nearest group (by linkage, among groups allowed to take it) is not clearly nearer than the
+   * next, best > attachMargin x second, stays where it is (an ambiguous face; default: no check)
+   */
+  attachMargin?: number;
   /** optional starting groups: node -> seed number (-1: alone); seeds with a person tag never merge with each other */
   seedOf?: Int32Array;
   seedPerson?: (string | null)[];
@@ -84,11 +98,34 @@ export function averageLinkage(input: HacInput): Int32Array {
     }
   }
   const spread = input.spreadWeight ?? 1;
-  const linkage = (a: Group, b: Group) => groupLinkage(metric, spread, a, b);
+  const penalty = input.sizePenalty ?? 0;
+  const linkage = penalty ? (a: Group, b: Group) => groupLinkage(metric, spread, a, b) + penalty * Math.sqrt(1 / a.size + 1 / b.size) : (a: Group, b: Group) => groupLinkage(metric, spread, a, b);
   const heap = new PairHeap();
   const minGroupSize = input.minGroupSize ?? 1;
+  const maxSmaller = input.maxSmallerSize ?? Infinity;
+  const minLarger = input.minLargerSize ?? 1;
+  const allowed = (a: Group, b: Group) => {
+    const [small, large] = a.size <= b.size ? [a.size, b.size] : [b.size, a.size];
+    return small >= minGroupSize && small <= maxSmaller && large >= minLarger;
+  };
+  // Ambiguous single faces (attachMargin): judged once, on the groups as they start.
+  const blocked = new Uint8Array(groups.length);
+  if (input.attachMargin !== undefined) {
+    for (let g = 0; g < groups.length; g++) {
+      if (groups[g].size !== 1) continue;
+      let best = Infinity;
+      let second = Infinity;
+      for (const m of new Set(groups[g].neighbours)) {
+        if (m === g || !allowed(groups[g], groups[m]) || !compatible(groups[g], groups[m])) continue;
+        const d = linkage(groups[g], groups[m]);
+        if (d < best) [best, second] = [d, best];
+        else if (d < second) second = d;
+      }
+      if (second < Infinity && best > input.attachMargin * second) blocked[g] = 1;
+    }
+  }
   const push = (a: number, b: number) => {
-    if (groups[a].size < minGroupSize || groups[b].size < minGroupSize) return;
+    if (blocked[a] || blocked[b] || !allowed(groups[a], groups[b])) return;
     const d = linkage(groups[a], groups[b]);
     if (d <= mergeDistance) heap.push(d, a, b, groups[a].version, groups[b].version);
   };
@@ -97,8 +134,9 @@ export function averageLinkage(input: HacInput): Int32Array {
     for (const { node, distance } of graph[i]) {
       const a = groupOf[i];
       const b = groupOf[node];
-      if (a === b || (groups[a].size === 1 && groups[b].size === 1 && (distance > mergeDistance || node < i))) continue;
-      if (groups[a].size === 1 && groups[b].size === 1) {
+      const pair = groups[a].size === 1 && groups[b].size === 1 && !penalty && minLarger <= 1;
+      if (a === b || (pair && (distance > mergeDistance || node < i))) continue;
+      if (pair) {
         if (minGroupSize <= 1) heap.push(distance, a, b, 0, 0);
       }
       else push(a, b);
@@ -154,7 +192,7 @@ export function averageLinkage(input: HacInput): Int32Array {
       seen[m] = stamp;
       const M = groups[m];
       const d = compatible(K, M) ? linkage(K, M) : Infinity;
-      if (d <= mergeDistance && M.size >= minGroupSize) heap.push(d, keep, m, K.version, M.version);
+      if (d <= mergeDistance && !blocked[m] && allowed(K, M)) heap.push(d, keep, m, K.version, M.version);
       // Far past the threshold (or never allowed): forget the pair, so big groups keep short neighbour lists.
       if (d <= FORGET * mergeDistance) kept.push(m);
     }
@@ -195,20 +233,53 @@ export function groupLinkage(metric: SimilarityMetric, spreadWeight: number, a: 
   return metric === 'cosine' ? squared / 2 : Math.sqrt(squared);
 }
 
+/** One later stage of stagedLinkage: which groups may join, and up to what linkage. */
+export interface LinkageStage {
+  mergeDistance: number;
+  /** default 0: centroid linkage */
+  spreadWeight?: number;
+  minGroupSize?: number;
+  maxSmallerSize?: number;
+  minLargerSize?: number;
+  sizePenalty?: number;
+  attachMargin?: number;
+}
+
+/**
+ * `input` as given (average linkage, precise), then each stage in turn over the groups the one before left (they
+ * become its seeds; a group keeps the person of the seed it grew from, so edits hold through every stage).
+ */
+export function stagedLinkage(input: HacInput, stages: LinkageStage[]): Int32Array {
+  let groups = averageLinkage(input);
+  for (const stage of stages) {
+    const seedPerson: (string | null)[] = Array.from({ length: groups.length }, () => null);
+    groups.forEach((g, node) => {
+      const seed = input.seedOf ? input.seedOf[node] : -1;
+      if (seed >= 0 && input.seedPerson?.[seed]) seedPerson[g] = input.seedPerson[seed];
+    });
+    groups = averageLinkage({
+      ...input,
+      seedOf: groups,
+      seedPerson,
+      mergeDistance: stage.mergeDistance,
+      spreadWeight: stage.spreadWeight ?? 0,
+      minGroupSize: stage.minGroupSize,
+      maxSmallerSize: stage.maxSmallerSize,
+      minLargerSize: stage.minLargerSize,
+      sizePenalty: stage.sizePenalty,
+      attachMargin: stage.attachMargin,
+    });
+  }
+  return groups;
+}
+
 /**
  * Two stages: `input` as given (average linkage, precise), then groups of at least `minGroupSize` faces whose
  * means are within `mergeDistance` join (centroid linkage: a big group's mean is a good estimate of the person,
  * where average linkage counts its spread against it and leaves a big person split).
  */
-export function twoStageLinkage(input: HacInput, second: { mergeDistance: number; minGroupSize: number; spreadWeight?: number }): Int32Array {
-  const first = averageLinkage(input);
-  // Stage-1 groups become the seeds; a group keeps the person of the seed it grew from.
-  const seedPerson: (string | null)[] = Array.from({ length: first.length }, () => null);
-  first.forEach((g, node) => {
-    const seed = input.seedOf ? input.seedOf[node] : -1;
-    if (seed >= 0 && input.seedPerson?.[seed]) seedPerson[g] = input.seedPerson[seed];
-  });
-  return averageLinkage({ ...input, seedOf: first, seedPerson, mergeDistance: second.mergeDistance, spreadWeight: second.spreadWeight ?? 0, minGroupSize: second.minGroupSize });
+export function twoStageLinkage(input: HacInput, second: { mergeDistance: number; minGroupSize: number; spreadWeight?: number; sizePenalty?: number }): Int32Array {
+  return stagedLinkage(input, [second]);
 }
 
 function compatible(a: Group, b: Group): boolean {

@@ -14,6 +14,14 @@ export interface ClusterParams {
   spreadWeight?: number;
   /** hac: a second, centroid-linkage stage joining groups of >= minGroupSize faces whose means are within mergeDistance */
   secondStage?: { mergeDistance: number; minGroupSize: number };
+  /**
+   * hac: a third stage: a single face joins a group of >= minGroupSize faces whose linkage to it (spreadWeight 0:
+   * its distance to the group's mean) is within mergeDistance (faces average linkage left out), unless the next
+   * nearest group is within 1/margin of that (an ambiguous face stays unsorted)
+   */
+  attach?: { mergeDistance: number; minGroupSize: number; spreadWeight: number; margin?: number };
+  /** hac: a fourth stage: a group of 2..maxSmallerSize faces joins one of >= minLargerSize whose mean is within mergeDistance */
+  absorb?: { mergeDistance: number; maxSmallerSize: number; minLargerSize: number };
   /** two groups join while their linkage (average-linkage distance; for the graph methods the edge distance) is <= this */
   mergeDistance: number;
   /** neighbours looked up per face (the k of the k-NN graph) */
@@ -40,6 +48,13 @@ export interface StoredClusterParams {
   spreadWeight?: number;
   secondRatio?: number;
   secondMinSize?: number;
+  attachRatio?: number;
+  attachMinSize?: number;
+  attachSpreadWeight?: number;
+  attachMargin?: number;
+  absorbRatio?: number;
+  absorbMaxSize?: number;
+  absorbMinSize?: number;
   source: string;
 }
 
@@ -72,6 +87,8 @@ export function paramsFromStored(stored: StoredClusterParams, threshold: number,
     ...(stored.sharedNeighbours !== undefined ? { sharedNeighbours: stored.sharedNeighbours } : {}),
     ...(stored.spreadWeight !== undefined ? { spreadWeight: stored.spreadWeight } : {}),
     ...(stored.secondRatio !== undefined ? { secondStage: { mergeDistance: stored.secondRatio * threshold, minGroupSize: stored.secondMinSize ?? 2 } } : {}),
+    ...(stored.attachRatio !== undefined ? { attach: { mergeDistance: stored.attachRatio * threshold, minGroupSize: stored.attachMinSize ?? 2, spreadWeight: stored.attachSpreadWeight ?? 0, ...(stored.attachMargin !== undefined ? { margin: stored.attachMargin } : {}) } } : {}),
+    ...(stored.absorbRatio !== undefined ? { absorb: { mergeDistance: stored.absorbRatio * threshold, maxSmallerSize: stored.absorbMaxSize ?? 5, minLargerSize: stored.absorbMinSize ?? 10 } } : {}),
   };
 }
 

@@ -1,6 +1,6 @@
 // Faces -> people for the Library: incremental grouping of new faces, the full re-run, and merge suggestions,
 // all keeping the person's edits. Agglomerative clustering over the k-NN graph (as eval:cluster chose).
-import { averageLinkage, groupLinkage, twoStageLinkage, type NeighbourGraph } from './algorithms';
+import { groupLinkage, stagedLinkage, type LinkageStage, type NeighbourGraph } from './algorithms';
 import { dot, type FaceIndex, type FaceVector } from './face-index';
 import type { ClusterParams } from './params';
 import * as tf from '@tensorflow/tfjs-core';
@@ -42,6 +42,15 @@ function membersByPerson(grouping: Grouping, index: FaceIndex): Map<string, stri
     else members.set(person, [faceId]);
   }
   return members;
+}
+
+/** The stages after average linkage that `params` asks for (see ClusterParams). */
+export function stagesOf(params: ClusterParams): LinkageStage[] {
+  const stages: LinkageStage[] = [];
+  if (params.secondStage) stages.push({ mergeDistance: params.secondStage.mergeDistance, minGroupSize: params.secondStage.minGroupSize });
+  if (params.attach) stages.push({ mergeDistance: params.attach.mergeDistance, spreadWeight: params.attach.spreadWeight, maxSmallerSize: 1, minLargerSize: params.attach.minGroupSize, attachMargin: params.attach.margin });
+  if (params.absorb) stages.push({ mergeDistance: params.absorb.mergeDistance, minGroupSize: 2, maxSmallerSize: params.absorb.maxSmallerSize, minLargerSize: params.absorb.minLargerSize });
+  return stages;
 }
 
 /** Nodes for averageLinkage: faces, their seeds (the person they are in) and what they reject. */
@@ -86,7 +95,7 @@ class NodeSet {
       seedPerson: this.seedKeys.map((key) => (this.tagged.has(key) ? key : null)),
       rejects: this.ids.map((id) => this.edits.rejected.get(id)),
     };
-    return params.secondStage ? twoStageLinkage(input, params.secondStage) : averageLinkage(input);
+    return stagedLinkage(input, stagesOf(params));
   }
 
   /** node groups: their nodes, the held person (a tagged seed) and the other old people (untagged seeds) in them */
