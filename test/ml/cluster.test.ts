@@ -247,3 +247,33 @@ describe('suggestMerges at library scale', () => {
     expect(suggestMerges(index, grouping, params, 5, new Set(['p17|p17b'])).map((s) => `${s.a}|${s.b}`)).not.toContain('p17|p17b');
   });
 });
+
+describe('hac-staged (attach and absorb stages)', () => {
+  const staged = {
+    ...params,
+    attach: { mergeDistance: 0.75 * DLIB_RESNET29_INFO.defaultThreshold, minGroupSize: 2, spreadWeight: 0, margin: 0.85 },
+    absorb: { mergeDistance: 0.65 * DLIB_RESNET29_INFO.defaultThreshold, maxSmallerSize: 5, minLargerSize: 3 },
+  };
+  it('keeps the same-photo rule and the edits through the later stages', () => {
+    const grouping = regroupAll(tracked(), new Map(), NO_EDITS, staged, newId);
+    const scores = scoreClustering(faces.map((f) => grouping.get(f.faceId) ?? null), faces.map((f) => personOf.get(f.faceId)!));
+    expect(scores.bcubed_precision).toBe(1);
+    const [a, b] = faces.filter((f) => personOf.get(f.faceId) === PEOPLE[0]);
+    const samePhoto = faces.map((f) => (f === b ? { ...f, photoId: a.photoId } : f));
+    const split = regroupAll(tracked(samePhoto), new Map(), NO_EDITS, staged, newId);
+    expect(split.get(a.faceId) === undefined || split.get(a.faceId) !== split.get(b.faceId)).toBe(true);
+    const blair = faces.filter((f) => personOf.get(f.faceId) === 'Tony_Blair').map((f) => f.faceId);
+    const powell = faces.filter((f) => personOf.get(f.faceId) === 'Colin_Powell').map((f) => f.faceId);
+    const blairId = grouping.get(blair[0])!;
+    const edited: Grouping = new Map(grouping);
+    for (const f of blair.slice(3)) edited.set(f, 'blair-2');
+    const edits: PeopleEdits = { pinned: new Map([[powell[0], blairId]]), rejected: new Map([[blair[1], new Set([blairId])]]), protectedPeople: new Set([blairId, 'blair-2']) };
+    const after = regroupAll(tracked(), edited, edits, staged, newId);
+    expect(after.get(powell[0])).toBe(blairId);
+    expect(after.get(blair[1])).not.toBe(blairId);
+    for (const f of blair.slice(3)) expect(after.get(f)).toBe('blair-2');
+    const changes = groupNewFaces(tracked(), new Map([...edited].filter(([f]) => f !== blair[1])), edits, [faces.find((f) => f.faceId === blair[1])!], staged, newId);
+    expect(changes.get(blair[1])).not.toBe(blairId);
+    for (const f of blair.slice(3)) expect(changes.get(f) ?? 'blair-2').toBe('blair-2');
+  });
+});
