@@ -58,10 +58,11 @@ export async function choosePhoto(page: Page, slot: 'A' | 'B', file: string): Pr
   await panel(page, slot).getByLabel(`Choose photo ${slot}`).setInputFiles(file);
 }
 
-/** Waits until the slot's analysis settles and returns the number of faces it reports. */
-export async function facesFound(page: Page, slot: 'A' | 'B'): Promise<number> {
+/** Waits until the slot's analysis settles and returns the number of faces it reports. timeoutMs: software
+ * GPU backends take minutes a photo when another browser shares the cores. */
+export async function facesFound(page: Page, slot: 'A' | 'B', timeoutMs = 120_000): Promise<number> {
   const status = panelStatus(page, slot);
-  await expect(status).toHaveText(/faces? found|No faces found/, { timeout: 120_000 });
+  await expect(status).toHaveText(/faces? found|No faces found/, { timeout: timeoutMs });
   const text = (await status.textContent()) ?? '';
   const match = /(\d+) faces? found/.exec(text);
   const count = match ? Number(match[1]) : 0;

@@ -37,12 +37,16 @@ test('auto stays on WASM where the only WebGPU adapter is SwiftShader, and says 
   expect(problems).toEqual([]);
 });
 
+// One group photo on SwiftShader WebGPU took 106-113 s here while the parity spec used the other core; the CI
+// machine was slower (bbt4 missed 120 s), so each photo of this flow gets 6 minutes.
+const SWIFTSHADER_PHOTO_MS = 360_000;
+
 /** What the panel says each step took (its title: decode, detect and embed ms). */
 const stepTimes = (page: Page, slot: 'A' | 'B') => panel(page, slot).locator('[title^="decode"]').first().getAttribute('title');
 
 // One test, so the WebGPU warm-up (a minute or more on SwiftShader) is paid once: the flow, then a device loss.
 test('?backend=webgpu: bbt3 and bbt4 matched on WebGPU; a lost device mid-analysis restarts on WASM and the photo finishes', async ({ page }) => {
-  test.setTimeout(900_000);
+  test.setTimeout(1_200_000);
   const problems = watchErrors(page);
   const workers: import('@playwright/test').Worker[] = [];
   page.on('worker', (w) => workers.push(w));
@@ -58,8 +62,8 @@ test('?backend=webgpu: bbt3 and bbt4 matched on WebGPU; a lost device mid-analys
   const t1 = Date.now();
   await choosePhoto(page, 'A', bbtPhoto(3));
   await choosePhoto(page, 'B', bbtPhoto(4));
-  const countA = await facesFound(page, 'A');
-  const countB = await facesFound(page, 'B');
+  const countA = await facesFound(page, 'A', SWIFTSHADER_PHOTO_MS);
+  const countB = await facesFound(page, 'B', SWIFTSHADER_PHOTO_MS);
   const photosMs = Date.now() - t1;
   const timesA = await stepTimes(page, 'A');
   const timesB = await stepTimes(page, 'B');
@@ -86,7 +90,7 @@ test('?backend=webgpu: bbt3 and bbt4 matched on WebGPU; a lost device mid-analys
   await expect(page.getByRole('contentinfo').getByRole('status')).toContainText(
     // the read-back that the lost device fails usually reports first (mapAsync rejects), device.lost later
     /WebGPU (device lost|failed: .*mapAsync).*restarted it on WASM/,
-    { timeout: 120_000 },
+    { timeout: SWIFTSHADER_PHOTO_MS },
   );
   await expect(shownBackend(page)).toHaveAttribute('data-backend', 'wasm', { timeout: 120_000 });
   await expect(settings(page)).toContainText('Switched to WASM after the previous backend failed.');
