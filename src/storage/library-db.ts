@@ -86,10 +86,25 @@ export interface FaceMembership {
 export const UNSORTED = '';
 
 /** The people a person grouped and named, for another browser with the same photos (photos are keyed by bytes). */
+/** A face as an export names it: by its photo's hash and its index in that photo. */
+export interface ExportedFace {
+  photoId: string;
+  index: number;
+  box: [number, number, number, number];
+}
+
 export interface PeopleExport {
   format: 'facematch-people';
   version: 1;
-  people: { name: string | null; hidden: boolean; faces: { photoId: string; index: number; box: [number, number, number, number] }[] }[];
+  people: {
+    name: string | null;
+    hidden: boolean;
+    faces: ExportedFace[];
+    /** faces a person took out of this one ("Not this person"): grouping never puts them back, there either */
+    notThisPerson?: ExportedFace[];
+  }[];
+  /** pairs of people (indices into people) a person said are not the same ("Not the same") */
+  keptApart?: [number, number][];
   /** only when asked: each face's vector, under its model's key */
   embeddings?: Record<string, Record<string, string>>;
 }
@@ -622,19 +637,36 @@ export class LibraryDb {
   /** The people and their names as JSON (faces by photo hash and index; vectors only when asked). */
   async exportPeople(withEmbeddings = false): Promise<PeopleExport> {
     const { db } = this;
-    return db.transaction('r', [db.people, db.memberships, db.faces, db.embeddings], async () => {
+    return db.transaction('r', [db.people, db.memberships, db.faces, db.embeddings, db.rejectedMerges], async () => {
       const people = await db.people.orderBy('photoCount').reverse().toArray();
+      // one read of every membership, not one query a person
+      const members = new Map<string, string[]>();
+      const rejectedFrom = new Map<string, string[]>();
+      await db.memberships.each((m) => {
+        if (m.personId !== UNSORTED) members.set(m.personId, [...(members.get(m.personId) ?? []), m.faceId]);
+        for (const personId of m.rejected) rejectedFrom.set(personId, [...(rejectedFrom.get(personId) ?? []), m.faceId]);
+      });
+      const exported = async (faceIds: string[]): Promise<ExportedFace[]> =>
+        (await db.faces.bulkGet(faceIds)).flatMap((f) => (f ? [{ photoId: f.photoId, index: f.index, box: f.box }] : []));
       const out: PeopleExport = { format: 'facematch-people', version: 1, people: [] };
-      const faceIds: string[] = [];
+      const positionOf = new Map(people.map((person, i) => [person.id, i]));
       for (const person of people) {
-        const members = await db.memberships.where('personId').equals(person.id).toArray();
-        const faces = (await db.faces.bulkGet(members.map((m) => m.faceId))).flatMap((f) => (f ? [f] : []));
-        faceIds.push(...faces.map((f) => f.id));
-        out.people.push({ name: person.name, hidden: person.hidden, faces: faces.map((f) => ({ photoId: f.photoId, index: f.index, box: f.box })) });
+        const notThisPerson = await exported(rejectedFrom.get(person.id) ?? []);
+        out.people.push({
+          name: person.name,
+          hidden: person.hidden,
+          faces: await exported(members.get(person.id) ?? []),
+          ...(notThisPerson.length > 0 ? { notThisPerson } : {}),
+        });
       }
+      const keptApart = (await db.rejectedMerges.toArray()).flatMap(({ pair }): [number, number][] => {
+        const [a, b] = pair.split('|').map((id) => positionOf.get(id));
+        return a === undefined || b === undefined ? [] : [[a, b]];
+      });
+      if (keptApart.length > 0) out.keptApart = keptApart;
       if (withEmbeddings) {
         out.embeddings = {};
-        const wanted = new Set(faceIds);
+        const wanted = new Set(out.people.flatMap((p) => p.faces.map((f) => `${f.photoId}:${f.index}`)));
         await db.embeddings.each((row) => {
           if (!wanted.has(row.faceId)) return;
           (out.embeddings![row.embedder] ??= {})[row.faceId] = bytesToBase64(new Uint8Array(row.vector.buffer, row.vector.byteOffset, row.vector.byteLength));
@@ -646,7 +678,8 @@ export class LibraryDb {
 
   /**
    * Restores exported people onto the photos this library has (matched by photo hash and face index): each becomes a
-   * person with its name, its faces pinned to it. Faces of photos not in this library are counted, not invented.
+   * person with its name, its faces pinned to it, and the corrections made to it ("Not this person", "Not the same")
+   * kept. Faces of photos not in this library are counted, not invented.
    */
   async importPeople(data: unknown, newId: () => string, now = Date.now()): Promise<{ people: number; faces: number; missingFaces: number }> {
     const parsed = data as PeopleExport;
@@ -655,24 +688,42 @@ export class LibraryDb {
     }
     const { db } = this;
     return this.write(() =>
-      db.transaction('rw', db.memberships, db.people, db.faces, async () => {
+      db.transaction('rw', [db.memberships, db.people, db.faces, db.rejectedMerges], async () => {
         let people = 0;
         let faces = 0;
         let missingFaces = 0;
         const touched = new Set<string>();
+        const present = async (list: ExportedFace[] | undefined): Promise<string[]> =>
+          (await db.faces.bulkGet((list ?? []).map((f) => `${f.photoId}:${f.index}`))).flatMap((f) => (f ? [f.id] : []));
+        /** the new id of each exported person, by position; null where none of their faces is here */
+        const newIds: (string | null)[] = [];
         for (const entry of parsed.people) {
-          const ids = (entry.faces ?? []).map((f) => `${f.photoId}:${f.index}`);
-          const found = (await db.faces.bulkGet(ids)).flatMap((f) => (f ? [f.id] : []));
-          missingFaces += ids.length - found.length;
+          newIds.push(null);
+          const found = await present(entry.faces);
+          missingFaces += (entry.faces ?? []).length - found.length;
           if (found.length === 0) continue;
           const before = await db.memberships.bulkGet(found);
           before.forEach((m) => m && touched.add(m.personId));
           const id = newId();
           await db.people.add({ id, name: entry.name ?? null, hidden: entry.hidden === true, edited: true, createdAt: now, faceCount: 0, photoCount: 0, coverFaceId: '' });
           await db.memberships.bulkPut(found.map((faceId) => ({ faceId, photoId: photoOfFace(faceId), personId: id, pinned: true, rejected: [] })));
+          const rejectedFaces = await present(entry.notThisPerson);
+          const rows = await db.memberships.bulkGet(rejectedFaces);
+          await db.memberships.bulkPut(
+            rejectedFaces.map((faceId, i) => {
+              const row = rows[i] ?? { faceId, photoId: photoOfFace(faceId), personId: UNSORTED, pinned: false, rejected: [] };
+              // a file that lists a face both ways: the person's faces win
+              return row.personId === id ? row : { ...row, rejected: [...new Set([...row.rejected, id])] };
+            }),
+          );
+          newIds[newIds.length - 1] = id;
           touched.add(id);
           people++;
           faces += found.length;
+        }
+        for (const [a, b] of Array.isArray(parsed.keptApart) ? parsed.keptApart : []) {
+          const [idA, idB] = [newIds[a], newIds[b]];
+          if (idA && idB && idA !== idB) await db.rejectedMerges.put({ pair: mergePair(idA, idB) });
         }
         await this.refreshPeople(touched);
         return { people, faces, missingFaces };

@@ -134,6 +134,36 @@ describe('LibraryDb people', () => {
     }
   });
 
+  it('carries "Not this person" and "Not the same" to the other library, so its grouping keeps them too', async () => {
+    await db.applyGrouping(new Map([[face(0, 0), 'p1'], [face(1, 0), 'p1'], [face(2, 0), 'p1'], [face(0, 1), 'p2'], [face(1, 1), 'p2']]));
+    await db.notThisPerson(face(2, 0));
+    await db.rejectMerge('p1', 'p2');
+    const exported = JSON.parse(JSON.stringify(await db.exportPeople()));
+    const lin = exported.people.find((p: { faces: unknown[]; notThisPerson?: unknown[] }) => p.faces.length === 2 && p.notThisPerson);
+    expect(lin.notThisPerson).toEqual([{ photoId: ids[2], index: 0, box: expect.any(Array) }]);
+    expect(exported.keptApart).toHaveLength(1);
+
+    const other = new LibraryDb(`people-test-other-${counter}`);
+    try {
+      const photos = await Promise.all([0, 1, 2].map(realPhoto));
+      await other.addPhotos(photos);
+      for (const p of photos) await other.saveIndexed(p.id, analysis(2), 'model@1');
+      // the other library had grouped the rejected face with that person's faces on its own
+      await other.applyGrouping(new Map([[face(0, 0), 'auto'], [face(2, 0), 'auto']]));
+      let n = 0;
+      await other.importPeople(exported, () => `imported-${++n}`);
+      const state = await other.peopleState();
+      const rejectedFace = state.memberships.find((m) => m.faceId === face(2, 0))!;
+      const importedOfLin = state.memberships.find((m) => m.faceId === face(0, 0))!.personId;
+      expect(rejectedFace.rejected).toContain(importedOfLin);
+      expect(rejectedFace.personId).not.toBe(importedOfLin);
+      const importedOfP2 = state.memberships.find((m) => m.faceId === face(0, 1))!.personId;
+      expect(state.rejectedMerges).toEqual([[importedOfLin, importedOfP2].sort().join('|')]);
+    } finally {
+      other.close();
+    }
+  });
+
   it('clear() forgets the people too', async () => {
     await db.applyGrouping(new Map([[face(0, 0), 'p1']]));
     await db.rejectMerge('p1', 'p2');
