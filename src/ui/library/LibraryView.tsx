@@ -1,5 +1,5 @@
 import { useVirtualizer } from '@tanstack/react-virtual';
-import { useEffect, useId, useMemo, useRef, useState } from 'react';
+import { useEffect, useMemo, useRef, useState } from 'react';
 import type { LibraryPhoto } from '../../storage/library-db';
 import { useStore } from '../store';
 import {
@@ -17,6 +17,7 @@ import {
 import { PhotoDetail } from './PhotoDetail';
 import { PeopleView } from './PeopleView';
 import { useDropTarget } from '../components/use-drop-target';
+import { FileButton } from '../components/FileButton';
 import { libraryDb, useBlobUrl, useLive } from './library-data';
 
 const TILE = 168;
@@ -182,8 +183,6 @@ export function LibraryView() {
   const [openId, setOpenId] = useState<string | null>(null);
   const [confirmingClear, setConfirmingClear] = useState(false);
   const opened = openId ? photos.find((p) => p.id === openId) ?? null : null;
-  const filesId = useId();
-  const folderId = useId();
   const section = useStore((s) => s.librarySection);
 
   return (
@@ -199,47 +198,24 @@ export function LibraryView() {
           {plural(counts.photos, 'photo')} · {plural(counts.faces, 'face')}
         </p>
         <div className="panel-actions">
-          <label className="button" htmlFor={filesId}>
+          <FileButton label="Add photos to the library" accept="image/*" multiple onFiles={(files) => void addToLibrary(files.map((file) => ({ file, folder: '' })))}>
             Add photos
-          </label>
-          <input
-            id={filesId}
-            className="visually-hidden"
-            type="file"
-            accept="image/*"
-            multiple
-            aria-label="Add photos to the library"
-            onChange={(event) => {
-              const files = Array.from(event.target.files ?? []);
-              event.target.value = '';
-              void addToLibrary(files.map((file) => ({ file, folder: '' })));
-            }}
-          />
-          <label
+          </FileButton>
+          <FileButton
+            label="Add a folder to the library"
             className="button subtle"
-            htmlFor={folderId}
-            onClick={(event) => {
+            multiple
+            folder
+            onLabelClick={(event) => {
               // the File System Access picker where there is one: it lists folders as folders, and reads files lazily
               if (!hasDirectoryPicker()) return;
               event.preventDefault();
               void addFolderWithPicker();
             }}
+            onFiles={(files) => void addToLibrary(files.map((file) => ({ file, folder: folderOf(file) })))}
           >
             Add a folder
-          </label>
-          <input
-            id={folderId}
-            className="visually-hidden"
-            type="file"
-            multiple
-            aria-label="Add a folder to the library"
-            {...{ webkitdirectory: '' }}
-            onChange={(event) => {
-              const files = Array.from(event.target.files ?? []);
-              event.target.value = '';
-              void addToLibrary(files.map((file) => ({ file, folder: folderOf(file) })));
-            }}
-          />
+          </FileButton>
         </div>
       </header>
       <div role="tablist" aria-label="Library sections" className="library-tabs">
