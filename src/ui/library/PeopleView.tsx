@@ -2,6 +2,7 @@ import { useEffect, useId, useState } from 'react';
 import { UNSORTED, type LibraryDb, type LibraryFace, type LibraryPerson } from '../../storage/library-db';
 import type { MergeSuggestion, PersonSearch } from '../../worker/protocol';
 import { useStore } from '../store';
+import { FileButton } from '../components/FileButton';
 import { PhotoDetail } from './PhotoDetail';
 import { useBlobUrl, useLive } from './library-data';
 import {
@@ -125,6 +126,8 @@ function PersonDetail({
 /** "Same person?": two people the grouping kept apart but that look alike; one click merges or keeps them apart. */
 function MergeSuggestions({ people, signature, personId }: { people: LibraryPerson[]; signature: string; personId?: string }) {
   const [suggestions, setSuggestions] = useState<MergeSuggestion[]>([]);
+  // bumps when a pair is kept apart: the people are unchanged, but the answer is not
+  const [keptApart, setKeptApart] = useState(0);
   // asked for once the people settle: while photos are being indexed they change every second
   const indexing = useStore((s) => s.libraryProgress?.state === 'indexing');
   useEffect(() => {
@@ -134,7 +137,7 @@ function MergeSuggestions({ people, signature, personId }: { people: LibraryPers
     return () => {
       live = false;
     };
-  }, [signature, indexing, personId]);
+  }, [signature, indexing, personId, keptApart]);
   const byId = new Map(people.map((p) => [p.id, p]));
   const shown = suggestions.filter((s) => byId.has(s.a) && byId.has(s.b));
   if (shown.length === 0) return null;
@@ -145,13 +148,21 @@ function MergeSuggestions({ people, signature, personId }: { people: LibraryPers
         {shown.map(({ a, b }) => {
           const [pa, pb] = [byId.get(a)!, byId.get(b)!];
           return (
-            <li key={`${a}|${b}`} role="group" aria-label={`${personName(pa)} and ${personName(pb)}`}>
+            <li key={`${a}|${b}`} role="group" aria-label={`${personName(pa)} and ${personName(pb)}`} data-pair={`${a}|${b}`}>
               <Cover faceId={pa.coverFaceId} className="person-cover" />
               <Cover faceId={pb.coverFaceId} className="person-cover" />
               <button type="button" className="button small" onClick={() => void mergePeople([a, b])}>
                 Same person
               </button>
-              <button type="button" className="button small subtle" onClick={() => void rejectMerge(a, b)}>
+              <button
+                type="button"
+                className="button small subtle"
+                onClick={() => {
+                  // gone at once; the next answer fills the place
+                  setSuggestions((current) => current.filter((s) => s.a !== a || s.b !== b));
+                  void rejectMerge(a, b).then(() => setKeptApart((n) => n + 1));
+                }}
+              >
                 Not the same
               </button>
             </li>
@@ -197,34 +208,25 @@ export function PeopleView() {
   const [withVectors, setWithVectors] = useState(false);
   const [regrouping, setRegrouping] = useState(false);
   const photo = useLive((db) => (openPhoto ? db.photo(openPhoto) : Promise.resolve(undefined)), [openPhoto], undefined);
-  const findId = useId();
-  const importId = useId();
   const signature = people.map((p) => `${p.id}:${p.faceCount}`).join(',');
   const chosen = [...selected].filter((id) => people.some((p) => p.id === id));
 
   return (
     <section className="people" aria-label="People of the library">
       <div className="panel-actions people-actions">
-        <label className="button" htmlFor={findId}>
-          {searching ? 'Searching…' : 'Find a person by photo'}
-        </label>
-        <input
-          id={findId}
-          className="visually-hidden"
-          type="file"
+        <FileButton
+          label="Find a person by photo"
           accept="image/*"
-          aria-label="Find a person by photo"
-          onChange={(event) => {
-            const file = event.target.files?.[0];
-            event.target.value = '';
-            if (!file) return;
+          onFiles={([file]) => {
             setSearching(true);
             void findPersonByPhoto(file).then((found) => {
               setSearching(false);
               if (found) setSearch(found);
             });
           }}
-        />
+        >
+          {searching ? 'Searching…' : 'Find a person by photo'}
+        </FileButton>
         <button type="button" className="button subtle" disabled={chosen.length < 2} onClick={() => void mergePeople(chosen).then(() => setSelected(new Set()))}>
           Merge selected people
         </button>
@@ -249,21 +251,9 @@ export function PeopleView() {
         <label className="muted">
           <input type="checkbox" checked={withVectors} onChange={(event) => setWithVectors(event.target.checked)} /> with face vectors
         </label>
-        <label className="button subtle" htmlFor={importId}>
+        <FileButton label="Import people" className="button subtle" accept="application/json,.json" onFiles={([file]) => void importPeopleJson(file)}>
           Import people
-        </label>
-        <input
-          id={importId}
-          className="visually-hidden"
-          type="file"
-          accept="application/json,.json"
-          aria-label="Import people"
-          onChange={(event) => {
-            const file = event.target.files?.[0];
-            event.target.value = '';
-            if (file) void importPeopleJson(file);
-          }}
-        />
+        </FileButton>
         <label className="muted">
           <input type="checkbox" checked={showHidden} onChange={(event) => setShowHidden(event.target.checked)} /> Show hidden people
         </label>
