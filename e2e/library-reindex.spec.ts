@@ -4,7 +4,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { expect, test, type Page } from '@playwright/test';
-import { bbtLabels, bbtPhoto, detectedBoxes, facesFound, nameFaces, readMatches, repoRoot, sharedDir } from './support';
+import { bbtLabels, bbtPhoto, detectedBoxes, facesFound, nameFaces, readLibraryDb, readMatches, repoRoot, sharedDir } from './support';
 
 const status = (page: Page) => page.getByRole('status', { name: 'Library status' });
 const reindexing = (page: Page) => page.getByRole('progressbar', { name: /^Re-indexing for / });
@@ -23,22 +23,10 @@ function folder(): string {
 
 /** The vectors IndexedDB holds, counted per model key, and the faces stored. */
 async function stored(page: Page): Promise<{ faces: number; sourceBytes: number; vectors: Record<string, number> }> {
-  return page.evaluate(async () => {
-    const db = await new Promise<IDBDatabase>((resolve, reject) => {
-      const open = indexedDB.open('facematch-library');
-      open.onsuccess = () => resolve(open.result);
-      open.onerror = () => reject(open.error);
-    });
-    const all = <T,>(store: string) =>
-      new Promise<T[]>((resolve, reject) => {
-        const request = db.transaction(store).objectStore(store).getAll();
-        request.onsuccess = () => resolve(request.result as T[]);
-        request.onerror = () => reject(request.error);
-      });
+  return readLibraryDb(page, async (all) => {
     const faces = await all<{ source?: { image: Blob } }>('faces');
     const vectors: Record<string, number> = {};
     for (const row of await all<{ embedder: string }>('embeddings')) vectors[row.embedder] = (vectors[row.embedder] ?? 0) + 1;
-    db.close();
     if (faces.some((f) => !(f.source?.image instanceof Blob))) throw new Error('a face without its source');
     return { faces: faces.length, sourceBytes: faces.reduce((n, f) => n + (f.source?.image.size ?? 0), 0), vectors };
   });

@@ -5,7 +5,7 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { expect, test, type Page } from '@playwright/test';
-import { bbtLabels, bbtPhoto, detectedBoxes, facesFound, nameFaces, readMatches, repoRoot, screenshot, sharedDir } from './support';
+import { bbtLabels, bbtPhoto, detectedBoxes, facesFound, nameFaces, readLibraryDb, readMatches, repoRoot, screenshot, sharedDir } from './support';
 
 interface FddbImage {
   image: string;
@@ -110,22 +110,10 @@ test('a folder of 136 photos: indexed with progress, kept across a reload mid-wa
 
   await screenshot(page, '10-library');
   // what the library keeps per photo, read from IndexedDB itself (README: "What is stored")
-  const stored = await page.evaluate(async () => {
-    const db = await new Promise<IDBDatabase>((resolve, reject) => {
-      const open = indexedDB.open('facematch-library');
-      open.onsuccess = () => resolve(open.result);
-      open.onerror = () => reject(open.error);
-    });
-    const all = <T,>(store: string) =>
-      new Promise<T[]>((resolve, reject) => {
-        const request = db.transaction(store).objectStore(store).getAll();
-        request.onsuccess = () => resolve(request.result as T[]);
-        request.onerror = () => reject(request.error);
-      });
+  const stored = await readLibraryDb(page, async (all) => {
     const previews = await all<{ blob: Blob }>('previews');
     const faces = await all<{ crop: Blob }>('faces');
     const vectors = await all<{ vector: Float32Array }>('embeddings');
-    db.close();
     return {
       previews: previews.reduce((n, p) => n + p.blob.size, 0),
       crops: faces.reduce((n, f) => n + f.crop.size, 0),

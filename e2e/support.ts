@@ -195,3 +195,36 @@ export function pngTexts(bytes: Buffer): Record<string, string> {
   }
   return texts;
 }
+
+/** Reads rows of one of the Library's IndexedDB stores, as the page sees them. */
+export type StoreReader = <Row>(store: string) => Promise<Row[]>;
+
+/**
+ * What the Library keeps, read from IndexedDB itself rather than through the app. `summarise` runs in the page
+ * (Blobs do not cross to the test), with a reader of the 'facematch-library' database.
+ */
+export async function readLibraryDb<T>(page: Page, summarise: (all: StoreReader) => Promise<T>): Promise<T> {
+  const reader = await page.evaluateHandle(async () => {
+    const db = await new Promise<IDBDatabase>((resolve, reject) => {
+      const open = indexedDB.open('facematch-library');
+      open.onsuccess = () => resolve(open.result);
+      open.onerror = () => reject(open.error);
+    });
+    const all = <Row,>(store: string) =>
+      new Promise<Row[]>((resolve, reject) => {
+        const request = db.transaction(store).objectStore(store).getAll();
+        request.onsuccess = () => resolve(request.result as Row[]);
+        request.onerror = () => reject(request.error);
+      });
+    // closed afterwards, so a later clear or upgrade of the database is not blocked by this connection
+    return { all, close: () => db.close() };
+  });
+  const all = await reader.evaluateHandle(({ all }) => all);
+  try {
+    return await all.evaluate(summarise);
+  } finally {
+    await all.dispose();
+    await reader.evaluate(({ close }) => close());
+    await reader.dispose();
+  }
+}

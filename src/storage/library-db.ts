@@ -450,23 +450,30 @@ export class LibraryDb {
   /** Re-counts people's faces and photos and picks their cover (the most confident face); empty unnamed people go. */
   private async refreshPeople(ids: Set<string>): Promise<void> {
     const { db } = this;
-    for (const id of ids) {
-      if (id === UNSORTED) continue;
-      const person = await db.people.get(id);
-      if (!person) continue;
-      const members = await db.memberships.where('personId').equals(id).toArray();
-      if (members.length === 0 && person.name === null) {
-        await db.people.delete(id);
+    // three reads for all of them (a grouping change touches hundreds of people at once), then one write
+    const wanted = [...ids].filter((id) => id !== UNSORTED);
+    if (wanted.length === 0) return;
+    const people = (await db.people.bulkGet(wanted)).flatMap((p) => (p ? [p] : []));
+    const members = await db.memberships.where('personId').anyOf(people.map((p) => p.id)).toArray();
+    const faces = new Map((await db.faces.bulkGet(members.map((m) => m.faceId))).flatMap((f) => (f ? [[f.id, f] as const] : [])));
+    const byPerson = new Map<string, FaceMembership[]>();
+    for (const m of members) byPerson.set(m.personId, [...(byPerson.get(m.personId) ?? []), m]);
+    const emptied: string[] = [];
+    const updated: LibraryPerson[] = [];
+    for (const person of people) {
+      const mine = byPerson.get(person.id) ?? [];
+      if (mine.length === 0 && person.name === null) {
+        emptied.push(person.id);
         continue;
       }
-      const faces = (await db.faces.bulkGet(members.map((m) => m.faceId))).flatMap((f) => (f ? [f] : []));
-      const cover = faces.reduce<LibraryFace | null>((best, f) => (!best || f.confidence * f.box[2] > best.confidence * best.box[2] ? f : best), null);
-      await db.people.update(id, {
-        faceCount: members.length,
-        photoCount: new Set(members.map((m) => m.photoId)).size,
-        coverFaceId: cover?.id ?? '',
-      });
+      const cover = mine.reduce<LibraryFace | null>((best, m) => {
+        const f = faces.get(m.faceId);
+        return f && (!best || f.confidence * f.box[2] > best.confidence * best.box[2]) ? f : best;
+      }, null);
+      updated.push({ ...person, faceCount: mine.length, photoCount: new Set(mine.map((m) => m.photoId)).size, coverFaceId: cover?.id ?? '' });
     }
+    await db.people.bulkDelete(emptied);
+    await db.people.bulkPut(updated);
   }
 
   /** Which faces have vectors of this model, and which faces are grouped: keys only, no vector is read. */
