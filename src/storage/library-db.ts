@@ -481,8 +481,13 @@ export class LibraryDb {
     const { db } = this;
     return db.transaction('r', db.embeddings, db.memberships, async () => ({
       keys: (await db.embeddings.where('embedder').equals(embedder).primaryKeys()).map(([faceId]) => faceId),
-      memberships: (await db.memberships.toCollection().primaryKeys()) as string[],
+      memberships: await this.groupedFaceIds(),
     }));
+  }
+
+  /** Every face that has a membership (a person or unsorted): keys only. */
+  async groupedFaceIds(): Promise<string[]> {
+    return (await this.db.memberships.toCollection().primaryKeys()) as string[];
   }
 
   /** Photos indexed after a moment (as saveIndexed stamps them), with that moment's latest stamp. */

@@ -95,7 +95,10 @@ export class PeopleHost {
       const state = await this.current();
       let candidates: string[];
       if (fresh || wantFull) {
-        const { memberships, keys } = await this.deps.db.groupingInventory(state.key);
+        // an index just built from the database already holds every stored key: only the memberships are read
+        const { memberships, keys } = fresh
+          ? { memberships: await this.deps.db.groupedFaceIds(), keys: state.index.faceIds() }
+          : await this.deps.db.groupingInventory(state.key);
         const stored = new Set(keys);
         const gone = state.index.faceIds().filter((id) => !stored.has(id));
         if (gone.length > 0) state.index.remove(gone);
