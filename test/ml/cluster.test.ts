@@ -10,6 +10,7 @@ import { createMtcnn } from '../../src/ml/mtcnn';
 import { analyzePhoto } from '../../src/ml/pipeline';
 import { euclideanDistance, cosineDistance } from '../../src/ml/similarity';
 import {
+  averageLinkage,
   clusterParamsFor,
   FaceIndex,
   groupNewFaces,
@@ -275,5 +276,45 @@ describe('hac-staged (attach and absorb stages)', () => {
     const changes = groupNewFaces(tracked(), new Map([...edited].filter(([f]) => f !== blair[1])), edits, [faces.find((f) => f.faceId === blair[1])!], staged, newId);
     expect(changes.get(blair[1])).not.toBe(blairId);
     for (const f of blair.slice(3)) expect(changes.get(f) ?? 'blair-2').toBe('blair-2');
+  });
+});
+
+describe('stage guards (synthetic vectors)', () => {
+  it('a centroid-linkage stage with maxAverageLinkage does not join groups whose means meet but whose faces are far apart', () => {
+    // two seeded groups, both centred on 0: centroid linkage 0, average linkage sqrt(2)
+    const vectors = [[1, 0], [-1, 0], [0, 1], [0, -1]].map((v) => Float32Array.from(v));
+    const graph = vectors.map((_, i) => vectors.map((v, j) => ({ node: j, distance: Math.hypot(v[0] - vectors[i][0], v[1] - vectors[i][1]) })).filter((e) => e.node !== i));
+    const input = { metric: 'euclidean' as const, vectors, photos: ['a', 'b', 'c', 'd'], graph, mergeDistance: 0.5, spreadWeight: 0, minGroupSize: 2, seedOf: Int32Array.from([0, 0, 1, 1]) };
+    const free = averageLinkage(input);
+    expect(free[0]).toBe(free[2]);
+    const guarded = averageLinkage({ ...input, maxAverageLinkage: 1 });
+    expect(guarded[0]).not.toBe(guarded[2]);
+    expect(guarded[0]).toBe(guarded[1]);
+  });
+
+  it('groupNewFaces attaches the batch\'s single faces, not older unsorted faces the batch brings in', () => {
+    const dim = 4;
+    const at = (...v: number[]) => Float32Array.from({ length: dim }, (_, d) => v[d] ?? 0);
+    const group = [at(0.05), at(-0.05), at(0, 0.05)];
+    const old: FaceVector = { faceId: 'old', photoId: 'p-old', vector: at(0, 0, 0.6) };
+    const fresh: FaceVector = { faceId: 'fresh', photoId: 'p-fresh', vector: at(0, 0, -0.6) };
+    const library: FaceVector[] = group.map((vector, i) => ({ faceId: `a${i}`, photoId: `p-a${i}`, vector }));
+    const index = new FaceIndex('euclidean', dim);
+    indexes.push(index);
+    index.add([...library, old]);
+    const grouping: Grouping = new Map(library.map((f) => [f.faceId, 'pA']));
+    const p = {
+      ...params,
+      mergeDistance: 0.3,
+      secondStage: { mergeDistance: 0.2, minGroupSize: 2 },
+      attach: { mergeDistance: 0.8, minGroupSize: 2, spreadWeight: 0, margin: 0.85 },
+      k: 8,
+      neighbourDistance: 2,
+    };
+    index.add([fresh]);
+    const changes = groupNewFaces(index, grouping, NO_EDITS, [fresh], p, newId);
+    expect(changes.get('fresh')).toBe('pA');
+    // 'old' was unsorted before this batch; the one-shot run judges it against all its neighbours, this batch cannot
+    expect(changes.get('old') ?? null).toBe(null);
   });
 });
