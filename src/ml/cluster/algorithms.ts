@@ -44,6 +44,12 @@ export interface HacInput {
    * through)
    */
   attachable?: Uint8Array;
+  /**
+   * a pair is merged only when the centroid linkage between them is within envelopeRatio x the larger group's radius
+   * (the root mean squared distance of its faces to its mean; for cosine, half the mean squared distance): a face
+   * or a piece joins a big person only inside that person's own spread
+   */
+  envelopeRatio?: number;
   /** optional starting groups: node -> seed number (-1: alone); seeds with a person tag never merge with each other */
   seedOf?: Int32Array;
   seedPerson?: (string | null)[];
@@ -113,7 +119,13 @@ export function averageLinkage(input: HacInput): Int32Array {
   const penalty = input.sizePenalty ?? 0;
   const plain = penalty ? (a: Group, b: Group) => groupLinkage(metric, spread, a, b) + penalty * Math.sqrt(1 / a.size + 1 / b.size) : (a: Group, b: Group) => groupLinkage(metric, spread, a, b);
   const maxAverage = input.maxAverageLinkage;
-  const linkage = maxAverage === undefined || spread === 1 ? plain : (a: Group, b: Group) => (groupLinkage(metric, 1, a, b) > maxAverage ? Infinity : plain(a, b));
+  const capped = maxAverage === undefined || spread === 1 ? plain : (a: Group, b: Group) => (groupLinkage(metric, 1, a, b) > maxAverage ? Infinity : plain(a, b));
+  const envelope = input.envelopeRatio;
+  const radius = (g: Group) => {
+    const spreadSq = Math.max(0, g.sumSq / g.size - g.sumNorm / (g.size * g.size));
+    return metric === 'cosine' ? spreadSq / 2 : Math.sqrt(spreadSq);
+  };
+  const linkage = envelope === undefined ? capped : (a: Group, b: Group) => (groupLinkage(metric, 0, a, b) > envelope * radius(a.size >= b.size ? a : b) ? Infinity : capped(a, b));
   const heap = new PairHeap();
   const minGroupSize = input.minGroupSize ?? 1;
   const maxSmaller = input.maxSmallerSize ?? Infinity;
@@ -151,7 +163,7 @@ export function averageLinkage(input: HacInput): Int32Array {
     for (const { node, distance } of graph[i]) {
       const a = groupOf[i];
       const b = groupOf[node];
-      const pair = groups[a].size === 1 && groups[b].size === 1 && !penalty && minLarger <= 1 && maxAverage === undefined;
+      const pair = groups[a].size === 1 && groups[b].size === 1 && !penalty && minLarger <= 1 && maxAverage === undefined && envelope === undefined;
       if (a === b || (pair && (distance > mergeDistance || node < i))) continue;
       if (pair) {
         if (minGroupSize <= 1) heap.push(distance, a, b, 0, 0);
@@ -261,6 +273,7 @@ export interface LinkageStage {
   sizePenalty?: number;
   attachMargin?: number;
   maxAverageLinkage?: number;
+  envelopeRatio?: number;
 }
 
 /**
@@ -287,6 +300,7 @@ export function stagedLinkage(input: HacInput, stages: LinkageStage[]): Int32Arr
       sizePenalty: stage.sizePenalty,
       attachMargin: stage.attachMargin,
       maxAverageLinkage: stage.maxAverageLinkage,
+      envelopeRatio: stage.envelopeRatio,
     });
   }
   return groups;

@@ -50,6 +50,7 @@ export function stagesOf(params: ClusterParams): LinkageStage[] {
   if (params.secondStage) stages.push({ mergeDistance: params.secondStage.mergeDistance, minGroupSize: params.secondStage.minGroupSize, maxAverageLinkage: params.secondStage.maxAverageLinkage });
   if (params.attach) stages.push({ mergeDistance: params.attach.mergeDistance, spreadWeight: params.attach.spreadWeight, maxSmallerSize: 1, minLargerSize: params.attach.minGroupSize, attachMargin: params.attach.margin });
   if (params.absorb) stages.push({ mergeDistance: params.absorb.mergeDistance, minGroupSize: 2, maxSmallerSize: params.absorb.maxSmallerSize, minLargerSize: params.absorb.minLargerSize });
+  if (params.envelope) stages.push({ mergeDistance: params.envelope.mergeDistance, maxSmallerSize: params.envelope.maxSmallerSize, minLargerSize: params.envelope.minLargerSize, envelopeRatio: params.envelope.ratio });
   return stages;
 }
 
@@ -172,6 +173,7 @@ export function groupNewFaces(
     const pinned = edits.pinned.get(f.faceId);
     if (pinned !== undefined) nodes.tagged.add(pinned);
   }
+  // Only this batch's faces may attach (see HacInput.attachable): an older unsorted face had its turn when it came in.
   const groupOf = nodes.cluster(graph, params, Uint8Array.from(nodes.ids, (id) => (freshIds.has(id) ? 1 : 0)));
   for (const group of nodes.groups(groupOf)) {
     const ids = group.nodes.map((node) => nodes.ids[node]);
