@@ -10,8 +10,11 @@ import { createMtcnn } from '../../src/ml/mtcnn';
 import { analyzePhoto } from '../../src/ml/pipeline';
 import { euclideanDistance, cosineDistance } from '../../src/ml/similarity';
 import {
+  averageLinkage,
   clusterParamsFor,
   FaceIndex,
+  paramsFromStored,
+  stagesOf,
   groupNewFaces,
   NO_EDITS,
   regroupAll,
@@ -79,6 +82,18 @@ describe('clusterParamsFor', () => {
     expect(params.mergeDistance).toBeLessThanOrEqual(params.neighbourDistance);
     const moved = clusterParamsFor({ ...DLIB_RESNET29_INFO, defaultThreshold: DLIB_RESNET29_INFO.defaultThreshold * 2 });
     expect(moved.mergeDistance).toBeCloseTo(params.mergeDistance * 2, 6);
+  });
+
+  it('reads the staged fields (stage-2 cap, attach, envelope) as distances, and older files without them', () => {
+    const base = { algorithm: 'hac' as const, mergeRatio: 0.75, k: 32, neighbourRatio: 1.1, suggestRatio: 1.15, minPersonSize: 2, spreadWeight: 1, source: 'test' };
+    const p = paramsFromStored({ ...base, secondRatio: 0.6, secondMaxAverageRatio: 0.8, attachRatio: 0.75, attachMargin: 0.85, envelopeRatio: 1.4, envelopeMaxRatio: 0.8, envelopeMaxSize: 5, envelopeMinSize: 40 }, 0.5, 'euclidean');
+    expect(stagesOf(p)).toEqual([
+      { mergeDistance: 0.3, minGroupSize: 2, maxAverageLinkage: 0.4 },
+      { mergeDistance: 0.375, spreadWeight: 0, maxSmallerSize: 1, minLargerSize: 2, attachMargin: 0.85 },
+      { mergeDistance: 0.4, maxSmallerSize: 5, minLargerSize: 40, envelopeRatio: 1.4 },
+    ]);
+    const old = paramsFromStored({ ...base, secondRatio: 0.45, secondMinSize: 2 }, 0.5, 'euclidean');
+    expect(stagesOf(old)).toEqual([{ mergeDistance: 0.225, minGroupSize: 2, maxAverageLinkage: undefined }]);
   });
 });
 
@@ -177,8 +192,9 @@ describe('regroupAll', () => {
 });
 
 describe('groupNewFaces', () => {
-  it('adding in batches gives the same people as one full run, and returns only changed faces', () => {
-    const full = regroupAll(tracked(), new Map(), NO_EDITS, params, newId);
+  // The batches as the two-stage algorithm (no attach stage) groups them: exactly the full run's people.
+  const twoStage = { ...params, attach: undefined, absorb: undefined, envelope: undefined, secondStage: params.secondStage && { mergeDistance: params.secondStage.mergeDistance, minGroupSize: params.secondStage.minGroupSize } };
+  function inBatches(p: typeof params) {
     const index = new FaceIndex('euclidean', DLIB_RESNET29_INFO.dim);
     indexes.push(index);
     const grouping: Grouping = new Map();
@@ -187,14 +203,33 @@ describe('groupNewFaces', () => {
     let lastChanges = new Map<string, string | null>();
     for (const batch of batches) {
       index.add(batch);
-      lastChanges = groupNewFaces(index, grouping, NO_EDITS, batch, params, newId);
-      for (const [f, p] of lastChanges) (p === null ? grouping.delete(f) : grouping.set(f, p));
+      lastChanges = groupNewFaces(index, grouping, NO_EDITS, batch, p, newId);
+      for (const [f, person] of lastChanges) (person === null ? grouping.delete(f) : grouping.set(f, person));
     }
-    const partition = (g: Grouping) => [...peopleOf(g).values()].map((m) => [...m].sort().join(',')).sort();
+    return { grouping, batches, lastChanges };
+  }
+  const partition = (g: Grouping) => [...peopleOf(g).values()].map((m) => [...m].sort().join(',')).sort();
+
+  it('adding in batches gives the same people as one full run, and returns only changed faces', () => {
+    const full = regroupAll(tracked(), new Map(), NO_EDITS, twoStage, newId);
+    const { grouping, batches, lastChanges } = inBatches(twoStage);
     expect(partition(grouping)).toEqual(partition(full));
     for (const f of batches[2]) expect(lastChanges.has(f.faceId)).toBe(true);
     for (const [f] of lastChanges) expect(batches[2].some((b) => b.faceId === f) || !grouping.has(f) || true).toBe(true);
     expect(lastChanges.size).toBeLessThan(faces.length);
+  });
+
+  it('with the shipped stages, batches never mix people, and their people lie inside the full run\'s', () => {
+    // An older unsorted face does not attach in a later batch (HacInput.attachable), so batches may leave a face
+    // unsorted that a full run attaches; they never join what the full run keeps apart.
+    const full = regroupAll(tracked(), new Map(), NO_EDITS, params, newId);
+    const { grouping } = inBatches(params);
+    for (const members of peopleOf(grouping).values()) {
+      expect(new Set(members.map((f) => personOf.get(f))).size).toBe(1);
+      expect(new Set(members.map((f) => full.get(f))).size).toBe(1);
+      expect(full.get(members[0])).toBeDefined();
+    }
+    expect(grouping.size).toBeGreaterThanOrEqual(full.size - 3);
   });
 });
 
@@ -248,11 +283,13 @@ describe('suggestMerges at library scale', () => {
   });
 });
 
-describe('hac-staged (attach and absorb stages)', () => {
+describe('hac-staged (stage-2 cap, attach, absorb and envelope stages)', () => {
   const staged = {
     ...params,
     attach: { mergeDistance: 0.75 * DLIB_RESNET29_INFO.defaultThreshold, minGroupSize: 2, spreadWeight: 0, margin: 0.85 },
     absorb: { mergeDistance: 0.65 * DLIB_RESNET29_INFO.defaultThreshold, maxSmallerSize: 5, minLargerSize: 3 },
+    secondStage: { ...params.secondStage!, maxAverageLinkage: 0.85 * DLIB_RESNET29_INFO.defaultThreshold },
+    envelope: { ratio: 1.4, mergeDistance: 0.8 * DLIB_RESNET29_INFO.defaultThreshold, maxSmallerSize: 5, minLargerSize: 3 },
   };
   it('keeps the same-photo rule and the edits through the later stages', () => {
     const grouping = regroupAll(tracked(), new Map(), NO_EDITS, staged, newId);
@@ -275,5 +312,63 @@ describe('hac-staged (attach and absorb stages)', () => {
     const changes = groupNewFaces(tracked(), new Map([...edited].filter(([f]) => f !== blair[1])), edits, [faces.find((f) => f.faceId === blair[1])!], staged, newId);
     expect(changes.get(blair[1])).not.toBe(blairId);
     for (const f of blair.slice(3)) expect(changes.get(f) ?? 'blair-2').toBe('blair-2');
+  });
+});
+
+describe('stage guards (synthetic vectors)', () => {
+  it('a centroid-linkage stage with maxAverageLinkage does not join groups whose means meet but whose faces are far apart', () => {
+    // two seeded groups, both centred on 0: centroid linkage 0, average linkage sqrt(2)
+    const vectors = [[1, 0], [-1, 0], [0, 1], [0, -1]].map((v) => Float32Array.from(v));
+    const graph = vectors.map((_, i) => vectors.map((v, j) => ({ node: j, distance: Math.hypot(v[0] - vectors[i][0], v[1] - vectors[i][1]) })).filter((e) => e.node !== i));
+    const input = { metric: 'euclidean' as const, vectors, photos: ['a', 'b', 'c', 'd'], graph, mergeDistance: 0.5, spreadWeight: 0, minGroupSize: 2, seedOf: Int32Array.from([0, 0, 1, 1]) };
+    const free = averageLinkage(input);
+    expect(free[0]).toBe(free[2]);
+    const guarded = averageLinkage({ ...input, maxAverageLinkage: 1 });
+    expect(guarded[0]).not.toBe(guarded[2]);
+    expect(guarded[0]).toBe(guarded[1]);
+  });
+
+  it('the envelope stage takes a piece into a big person only inside the person\'s own spread', () => {
+    // a big group of 40 on a circle of radius 1 around 0 (radius 1), and a pair at 1.2 from its mean
+    const big = Array.from({ length: 40 }, (_, i) => Float32Array.from([Math.cos((i * Math.PI) / 20), Math.sin((i * Math.PI) / 20), 0]));
+    const piece = [Float32Array.from([0, 0, 1.15]), Float32Array.from([0, 0, 1.25])];
+    const vectors = [...big, ...piece];
+    const dist = (a: Float32Array, b: Float32Array) => Math.hypot(a[0] - b[0], a[1] - b[1], a[2] - b[2]);
+    const graph = vectors.map((v, i) => vectors.map((w, j) => ({ node: j, distance: dist(v, w) })).filter((e) => e.node !== i));
+    const input = { metric: 'euclidean' as const, vectors, photos: vectors.map((_, i) => `p${i}`), graph, mergeDistance: 2, spreadWeight: 0, maxSmallerSize: 5, minLargerSize: 40, seedOf: Int32Array.from(vectors, (_, i) => (i < 40 ? 0 : 1)) };
+    const inside = averageLinkage({ ...input, envelopeRatio: 1.3 });
+    expect(inside[40]).toBe(inside[0]);
+    const outside = averageLinkage({ ...input, envelopeRatio: 1.1 });
+    expect(outside[40]).not.toBe(outside[0]);
+    expect(outside[40]).toBe(outside[41]);
+    // and the cap (mergeDistance) still holds
+    const capped = averageLinkage({ ...input, envelopeRatio: 1.3, mergeDistance: 1 });
+    expect(capped[40]).not.toBe(capped[0]);
+  });
+
+  it('groupNewFaces attaches the batch\'s single faces, not older unsorted faces the batch brings in', () => {
+    const dim = 4;
+    const at = (...v: number[]) => Float32Array.from({ length: dim }, (_, d) => v[d] ?? 0);
+    const group = [at(0.05), at(-0.05), at(0, 0.05)];
+    const old: FaceVector = { faceId: 'old', photoId: 'p-old', vector: at(0, 0, 0.6) };
+    const fresh: FaceVector = { faceId: 'fresh', photoId: 'p-fresh', vector: at(0, 0, -0.6) };
+    const library: FaceVector[] = group.map((vector, i) => ({ faceId: `a${i}`, photoId: `p-a${i}`, vector }));
+    const index = new FaceIndex('euclidean', dim);
+    indexes.push(index);
+    index.add([...library, old]);
+    const grouping: Grouping = new Map(library.map((f) => [f.faceId, 'pA']));
+    const p = {
+      ...params,
+      mergeDistance: 0.3,
+      secondStage: { mergeDistance: 0.2, minGroupSize: 2 },
+      attach: { mergeDistance: 0.8, minGroupSize: 2, spreadWeight: 0, margin: 0.85 },
+      k: 8,
+      neighbourDistance: 2,
+    };
+    index.add([fresh]);
+    const changes = groupNewFaces(index, grouping, NO_EDITS, [fresh], p, newId);
+    expect(changes.get('fresh')).toBe('pA');
+    // 'old' was unsorted before this batch; the one-shot run judges it against all its neighbours, this batch cannot
+    expect(changes.get('old') ?? null).toBe(null);
   });
 });

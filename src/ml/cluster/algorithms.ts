@@ -32,6 +32,24 @@ export interface HacInput {
    * next, best > attachMargin x second, stays where it is (an ambiguous face; default: no check)
    */
   attachMargin?: number;
+  /**
+   * pairs whose average linkage (spread weight 1) is past this are not merged, whatever `spreadWeight` the
+   * linkage itself uses (a centroid-linkage stage then cannot join groups whose members are far apart on average)
+   */
+  maxAverageLinkage?: number;
+  /**
+   * in a stage that takes single faces only (maxSmallerSize 1), only faces marked here may join a group (groupNewFaces
+   * marks the batch's faces: an older unsorted face came in with its own neighbours then, and was judged against all
+   * the groups near it; here it would see only the few that the batch brings in, so the ambiguity check would let it
+   * through)
+   */
+  attachable?: Uint8Array;
+  /**
+   * a pair is merged only when the centroid linkage between them is within envelopeRatio x the larger group's radius
+   * (the root mean squared distance of its faces to its mean; for cosine, half the mean squared distance): a face
+   * or a piece joins a big person only inside that person's own spread
+   */
+  envelopeRatio?: number;
   /** optional starting groups: node -> seed number (-1: alone); seeds with a person tag never merge with each other */
   seedOf?: Int32Array;
   seedPerson?: (string | null)[];
@@ -99,7 +117,15 @@ export function averageLinkage(input: HacInput): Int32Array {
   }
   const spread = input.spreadWeight ?? 1;
   const penalty = input.sizePenalty ?? 0;
-  const linkage = penalty ? (a: Group, b: Group) => groupLinkage(metric, spread, a, b) + penalty * Math.sqrt(1 / a.size + 1 / b.size) : (a: Group, b: Group) => groupLinkage(metric, spread, a, b);
+  const plain = penalty ? (a: Group, b: Group) => groupLinkage(metric, spread, a, b) + penalty * Math.sqrt(1 / a.size + 1 / b.size) : (a: Group, b: Group) => groupLinkage(metric, spread, a, b);
+  const maxAverage = input.maxAverageLinkage;
+  const capped = maxAverage === undefined || spread === 1 ? plain : (a: Group, b: Group) => (groupLinkage(metric, 1, a, b) > maxAverage ? Infinity : plain(a, b));
+  const envelope = input.envelopeRatio;
+  const radius = (g: Group) => {
+    const spreadSq = Math.max(0, g.sumSq / g.size - g.sumNorm / (g.size * g.size));
+    return metric === 'cosine' ? spreadSq / 2 : Math.sqrt(spreadSq);
+  };
+  const linkage = envelope === undefined ? capped : (a: Group, b: Group) => (groupLinkage(metric, 0, a, b) > envelope * radius(a.size >= b.size ? a : b) ? Infinity : capped(a, b));
   const heap = new PairHeap();
   const minGroupSize = input.minGroupSize ?? 1;
   const maxSmaller = input.maxSmallerSize ?? Infinity;
@@ -110,6 +136,9 @@ export function averageLinkage(input: HacInput): Int32Array {
   };
   // Ambiguous single faces (attachMargin): judged once, on the groups as they start.
   const blocked = new Uint8Array(groups.length);
+  if (input.attachable && maxSmaller === 1) {
+    for (let i = 0; i < n; i++) if (!input.attachable[i] && groups[groupOf[i]].size === 1) blocked[groupOf[i]] = 1;
+  }
   if (input.attachMargin !== undefined) {
     for (let g = 0; g < groups.length; g++) {
       if (groups[g].size !== 1) continue;
@@ -134,7 +163,7 @@ export function averageLinkage(input: HacInput): Int32Array {
     for (const { node, distance } of graph[i]) {
       const a = groupOf[i];
       const b = groupOf[node];
-      const pair = groups[a].size === 1 && groups[b].size === 1 && !penalty && minLarger <= 1;
+      const pair = groups[a].size === 1 && groups[b].size === 1 && !penalty && minLarger <= 1 && maxAverage === undefined && envelope === undefined;
       if (a === b || (pair && (distance > mergeDistance || node < i))) continue;
       if (pair) {
         if (minGroupSize <= 1) heap.push(distance, a, b, 0, 0);
@@ -243,6 +272,8 @@ export interface LinkageStage {
   minLargerSize?: number;
   sizePenalty?: number;
   attachMargin?: number;
+  maxAverageLinkage?: number;
+  envelopeRatio?: number;
 }
 
 /**
@@ -268,6 +299,8 @@ export function stagedLinkage(input: HacInput, stages: LinkageStage[]): Int32Arr
       minLargerSize: stage.minLargerSize,
       sizePenalty: stage.sizePenalty,
       attachMargin: stage.attachMargin,
+      maxAverageLinkage: stage.maxAverageLinkage,
+      envelopeRatio: stage.envelopeRatio,
     });
   }
   return groups;

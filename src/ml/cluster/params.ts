@@ -13,7 +13,7 @@ export interface ClusterParams {
   /** hac: weight of each group's own spread in the linkage (1: average linkage, 0: centroid linkage) */
   spreadWeight?: number;
   /** hac: a second, centroid-linkage stage joining groups of >= minGroupSize faces whose means are within mergeDistance */
-  secondStage?: { mergeDistance: number; minGroupSize: number };
+  secondStage?: { mergeDistance: number; minGroupSize: number; maxAverageLinkage?: number };
   /**
    * hac: a third stage: a single face joins a group of >= minGroupSize faces whose linkage to it (spreadWeight 0:
    * its distance to the group's mean) is within mergeDistance (faces average linkage left out), unless the next
@@ -22,6 +22,12 @@ export interface ClusterParams {
   attach?: { mergeDistance: number; minGroupSize: number; spreadWeight: number; margin?: number };
   /** hac: a fourth stage: a group of 2..maxSmallerSize faces joins one of >= minLargerSize whose mean is within mergeDistance */
   absorb?: { mergeDistance: number; maxSmallerSize: number; minLargerSize: number };
+  /**
+   * hac: a last stage: a group of up to maxSmallerSize faces joins one of >= minLargerSize (a big person) when the
+   * distance between their means is within ratio x the big one's radius (root mean squared distance of its faces
+   * to its mean) and within mergeDistance
+   */
+  envelope?: { ratio: number; mergeDistance: number; maxSmallerSize: number; minLargerSize: number };
   /** two groups join while their linkage (average-linkage distance; for the graph methods the edge distance) is <= this */
   mergeDistance: number;
   /** neighbours looked up per face (the k of the k-NN graph) */
@@ -48,6 +54,8 @@ export interface StoredClusterParams {
   spreadWeight?: number;
   secondRatio?: number;
   secondMinSize?: number;
+  /** stage 2 also needs the pair's average linkage within this ratio (absent: no such check) */
+  secondMaxAverageRatio?: number;
   attachRatio?: number;
   attachMinSize?: number;
   attachSpreadWeight?: number;
@@ -55,6 +63,11 @@ export interface StoredClusterParams {
   absorbRatio?: number;
   absorbMaxSize?: number;
   absorbMinSize?: number;
+  /** the envelope stage (see ClusterParams.envelope): ratio of the big group's radius, cap as a ratio of the threshold, sizes */
+  envelopeRatio?: number;
+  envelopeMaxRatio?: number;
+  envelopeMaxSize?: number;
+  envelopeMinSize?: number;
   source: string;
 }
 
@@ -86,8 +99,9 @@ export function paramsFromStored(stored: StoredClusterParams, threshold: number,
     minPersonSize: stored.minPersonSize,
     ...(stored.sharedNeighbours !== undefined ? { sharedNeighbours: stored.sharedNeighbours } : {}),
     ...(stored.spreadWeight !== undefined ? { spreadWeight: stored.spreadWeight } : {}),
-    ...(stored.secondRatio !== undefined ? { secondStage: { mergeDistance: stored.secondRatio * threshold, minGroupSize: stored.secondMinSize ?? 2 } } : {}),
+    ...(stored.secondRatio !== undefined ? { secondStage: { mergeDistance: stored.secondRatio * threshold, minGroupSize: stored.secondMinSize ?? 2, ...(stored.secondMaxAverageRatio !== undefined ? { maxAverageLinkage: stored.secondMaxAverageRatio * threshold } : {}) } } : {}),
     ...(stored.attachRatio !== undefined ? { attach: { mergeDistance: stored.attachRatio * threshold, minGroupSize: stored.attachMinSize ?? 2, spreadWeight: stored.attachSpreadWeight ?? 0, ...(stored.attachMargin !== undefined ? { margin: stored.attachMargin } : {}) } } : {}),
+    ...(stored.envelopeRatio !== undefined ? { envelope: { ratio: stored.envelopeRatio, mergeDistance: (stored.envelopeMaxRatio ?? 0.8) * threshold, maxSmallerSize: stored.envelopeMaxSize ?? 5, minLargerSize: stored.envelopeMinSize ?? 40 } } : {}),
     ...(stored.absorbRatio !== undefined ? { absorb: { mergeDistance: stored.absorbRatio * threshold, maxSmallerSize: stored.absorbMaxSize ?? 5, minLargerSize: stored.absorbMinSize ?? 10 } } : {}),
   };
 }

@@ -47,9 +47,10 @@ function membersByPerson(grouping: Grouping, index: FaceIndex): Map<string, stri
 /** The stages after average linkage that `params` asks for (see ClusterParams). */
 export function stagesOf(params: ClusterParams): LinkageStage[] {
   const stages: LinkageStage[] = [];
-  if (params.secondStage) stages.push({ mergeDistance: params.secondStage.mergeDistance, minGroupSize: params.secondStage.minGroupSize });
+  if (params.secondStage) stages.push({ mergeDistance: params.secondStage.mergeDistance, minGroupSize: params.secondStage.minGroupSize, maxAverageLinkage: params.secondStage.maxAverageLinkage });
   if (params.attach) stages.push({ mergeDistance: params.attach.mergeDistance, spreadWeight: params.attach.spreadWeight, maxSmallerSize: 1, minLargerSize: params.attach.minGroupSize, attachMargin: params.attach.margin });
   if (params.absorb) stages.push({ mergeDistance: params.absorb.mergeDistance, minGroupSize: 2, maxSmallerSize: params.absorb.maxSmallerSize, minLargerSize: params.absorb.minLargerSize });
+  if (params.envelope) stages.push({ mergeDistance: params.envelope.mergeDistance, maxSmallerSize: params.envelope.maxSmallerSize, minLargerSize: params.envelope.minLargerSize, envelopeRatio: params.envelope.ratio });
   return stages;
 }
 
@@ -82,7 +83,7 @@ class NodeSet {
     return node;
   }
 
-  cluster(graph: NeighbourGraph, params: ClusterParams): Int32Array {
+  cluster(graph: NeighbourGraph, params: ClusterParams, attachable?: Uint8Array): Int32Array {
     if (params.algorithm !== 'hac') throw new Error(`people grouping runs hac, not ${params.algorithm}`);
     const input = {
       metric: params.metric,
@@ -94,6 +95,7 @@ class NodeSet {
       seedOf: Int32Array.from(this.seedOf),
       seedPerson: this.seedKeys.map((key) => (this.tagged.has(key) ? key : null)),
       rejects: this.ids.map((id) => this.edits.rejected.get(id)),
+      attachable,
     };
     return stagedLinkage(input, stagesOf(params));
   }
@@ -171,7 +173,8 @@ export function groupNewFaces(
     const pinned = edits.pinned.get(f.faceId);
     if (pinned !== undefined) nodes.tagged.add(pinned);
   }
-  const groupOf = nodes.cluster(graph, params);
+  // Only this batch's faces may attach (see HacInput.attachable): an older unsorted face had its turn when it came in.
+  const groupOf = nodes.cluster(graph, params, Uint8Array.from(nodes.ids, (id) => (freshIds.has(id) ? 1 : 0)));
   for (const group of nodes.groups(groupOf)) {
     const ids = group.nodes.map((node) => nodes.ids[node]);
     let person = group.person ?? largestOld(group.old);
