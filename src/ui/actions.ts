@@ -418,7 +418,8 @@ async function updateMatrix(): Promise<void> {
     embedder.metric,
   );
   const now = useStore.getState();
-  if (slotPhoto(now, 'A') !== a || slotPhoto(now, 'B') !== b) return;
+  const same = (before: PhotoEntry, after: PhotoEntry) => before.id === after.id && before.requestId === after.requestId;
+  if (!same(a, slotPhoto(now, 'A')) || !same(b, slotPhoto(now, 'B'))) return;
   useStore.setState({ matrix: { a: { id: a.id, requestId: a.requestId }, b: { id: b.id, requestId: b.requestId }, values } });
 }
 
