@@ -65,24 +65,29 @@ async function installParityClient(page: Page): Promise<void> {
       async analyze(name: string, requestId: number, base64: string) {
         const bytes = Uint8Array.from(atob(base64), (c) => c.charCodeAt(0)).buffer;
         const t0 = performance.now();
-        const photo = (await workers.get(name)!.call('analyze', [raw({ slot: 'A', requestId, source: { kind: 'bytes', bytes } })], [bytes])) as {
-          faces: {
-            detection: { box: number[]; confidence: number; keypoints: Record<string, [number, number]> };
-            embedding: Float32Array;
-            crop: { rgba: Uint8ClampedArray };
-          }[];
+        const { photo } = (await workers.get(name)!.call('analyze', [raw({ photoId: 'parity', name: 'parity', requestId, source: { kind: 'bytes', bytes } })], [bytes])) as {
+          photo: { faces: { box: number[]; confidence: number; keypoints: Record<string, [number, number]>; embedding: Float32Array; crop: Blob }[] };
         };
         const ms = performance.now() - t0;
         const order = ['left_eye', 'right_eye', 'nose', 'mouth_left', 'mouth_right'];
+        // the crop comes as a PNG (lossless): its pixels are the thumbnail the worker cut
+        const pixels = async (png: Blob) => {
+          const bitmap = await createImageBitmap(png, { premultiplyAlpha: 'none', colorSpaceConversion: 'none' });
+          const context = new OffscreenCanvas(bitmap.width, bitmap.height).getContext('2d')!;
+          context.drawImage(bitmap, 0, 0);
+          return Array.from(context.getImageData(0, 0, bitmap.width, bitmap.height).data);
+        };
         return {
           ms,
-          faces: photo.faces.map((f) => ({
-            box: f.detection.box,
-            confidence: f.detection.confidence,
-            keypoints: order.map((k) => f.detection.keypoints[k]),
-            embedding: Array.from(f.embedding),
-            thumbnail: Array.from(f.crop.rgba),
-          })),
+          faces: await Promise.all(
+            photo.faces.map(async (f) => ({
+              box: f.box,
+              confidence: f.confidence,
+              keypoints: order.map((k) => f.keypoints[k]),
+              embedding: Array.from(f.embedding),
+              thumbnail: await pixels(f.crop),
+            })),
+          ),
         };
       },
     };

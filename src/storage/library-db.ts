@@ -5,7 +5,8 @@
 // status, and its queued file is dropped in that same transaction.
 // Runs in the page and in the worker (Dexie works in both), and in Node against fake-indexeddb in the unit tests.
 import Dexie, { type EntityTable, type Table } from 'dexie';
-import type { FaceKeypoints } from '../ml/types';
+import type { EmbedderId, FaceKeypoints } from '../ml/types';
+import type { Face, Photo } from '../model/photo';
 
 export type PhotoStatus = 'pending' | 'indexed' | 'failed';
 
@@ -26,16 +27,13 @@ export interface LibraryPhoto {
   indexedAt?: number;
 }
 
-export interface LibraryFace {
+/** A stored face: the one Face, its vectors kept apart (one per model, in the embeddings table). */
+export interface LibraryFace extends Omit<Face, 'embedding'> {
   /** `${photoId}:${index}` */
   id: string;
   photoId: string;
   /** left to right in its photo, as Compare numbers them */
   index: number;
-  box: [number, number, number, number];
-  keypoints: FaceKeypoints;
-  confidence: number;
-  crop: Blob;
   /** what another embedder embeds this face from (the photo itself is not kept); absent on faces indexed before it */
   source?: FaceSource;
 }
@@ -127,11 +125,10 @@ export interface NewPhoto {
   file: Blob;
 }
 
-export interface IndexedPhoto {
-  width: number;
-  height: number;
+/** A photo's analysis as the indexer hands it in: the one Photo's size and faces, with what the Library keeps besides. */
+export interface IndexedPhoto extends Pick<Photo, 'width' | 'height'> {
   preview: Blob;
-  faces: { box: [number, number, number, number]; keypoints: FaceKeypoints; confidence: number; crop: Blob; embedding: Float32Array; source?: FaceSource }[];
+  faces: (Face & { source?: FaceSource })[];
 }
 
 /** The browser refused a write for lack of space; the transaction rolled back, nothing is half-written. */
@@ -370,6 +367,29 @@ export class LibraryDb {
 
   facesOf(id: string): Promise<LibraryFace[]> {
     return this.db.faces.where('photoId').equals(id).sortBy('index');
+  }
+
+  /**
+   * An indexed photo as the one Photo model, with the vectors of `embedder` (whatever its weights), and its preview
+   * (the stored stand-in for the file); null if it is not indexed, `otherModel` if its faces lack that model's vectors.
+   */
+  async photoWithFaces(id: string, embedder: EmbedderId): Promise<{ photo: Photo; preview: Blob } | { otherModel: true; name: string } | null> {
+    const { db } = this;
+    return db.transaction('r', [db.photos, db.previews, db.faces, db.embeddings], async () => {
+      const [row, preview, faces, vectors] = await Promise.all([this.photo(id), this.preview(id), this.facesOf(id), this.vectorsOf(id)]);
+      if (!row || !preview || row.width === undefined || row.height === undefined) return null;
+      const byFace = new Map(vectors.filter((v) => modelOfKey(v.embedder) === embedder).map((v) => [v.faceId, v.vector]));
+      if (faces.some((f) => !byFace.has(f.id))) return { otherModel: true, name: row.name };
+      const photo: Photo = {
+        id,
+        name: row.name,
+        width: row.width,
+        height: row.height,
+        embedder,
+        faces: faces.map(({ box, keypoints, confidence, crop, id: faceId }) => ({ box, keypoints, confidence, crop, embedding: byFace.get(faceId)! })),
+      };
+      return { photo, preview };
+    });
   }
 
   /** Every model's vectors of one photo's faces. */

@@ -11,15 +11,15 @@ import { OfflineStatus } from './components/OfflineStatus';
 import { PhotoPanel } from './components/PhotoPanel';
 import { Settings } from './components/Settings';
 import { Alerts, BackendBadge, ModelProgress } from './components/StatusBar';
-import { currentMatches, currentMatrix, thresholdMax, useStore } from './store';
+import { currentMatches, currentMatrix, slotPhoto, thresholdMax, useStore } from './store';
 
 function ResultsPlaceholder() {
-  const photos = useStore((s) => s.photos);
-  const [a, b] = [photos.A, photos.B];
+  const a = useStore((s) => slotPhoto(s, 'A'));
+  const b = useStore((s) => slotPhoto(s, 'B'));
   let text = 'Add a photo to each panel to see who appears in both.';
   if (a.status === 'done' && a.faces.length === 0) text = 'No faces found in photo A, so there is nothing to compare.';
   else if (b.status === 'done' && b.faces.length === 0) text = 'No faces found in photo B, so there is nothing to compare.';
-  else if (a.display && b.display) text = 'Comparing faces…';
+  else if (a.imageUrl && b.imageUrl) text = 'Comparing faces…';
   return <p className="results-placeholder">{text}</p>;
 }
 
@@ -42,8 +42,8 @@ function DeferredMatrix(props: ComponentProps<typeof DistanceMatrix>) {
 function Results() {
   const matrix = useStore(currentMatrix);
   const pairs = useStore(currentMatches);
-  const facesA = useStore((s) => s.photos.A.faces);
-  const facesB = useStore((s) => s.photos.B.faces);
+  const facesA = useStore((s) => slotPhoto(s, 'A').faces);
+  const facesB = useStore((s) => slotPhoto(s, 'B').faces);
   const threshold = useStore((s) => s.threshold);
   const mode = useStore((s) => s.mode);
   const scaleMax = useStore(thresholdMax);
@@ -79,8 +79,8 @@ function Results() {
 
 export function App() {
   const pairs = useStore(currentMatches);
-  const countA = useStore((s) => s.photos.A.faces.length);
-  const countB = useStore((s) => s.photos.B.faces.length);
+  const countA = useStore((s) => slotPhoto(s, 'A').faces.length);
+  const countB = useStore((s) => slotPhoto(s, 'B').faces.length);
   const notice = useStore((s) => s.notice);
   const view = useStore((s) => s.view);
   const embedderLabel = useStore((s) => s.embedder?.label.replace(/ \(.*\)$/, ''));

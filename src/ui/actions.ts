@@ -1,9 +1,22 @@
 // What the UI does: decode photos, hand them to the worker, fold results into the store.
 // file -> (display: <img>; analysis: worker, which decodes it) -> results -> store -> overlay.
+// The store keeps photos by id; Compare's slots only say which two it shows.
 import type { EmbedderId, EmbedderInfo, MatchMode } from '../ml/types';
-import { BACKEND_PREFERENCES, BACKEND_SHORT_NAMES, isCancelled, type BackendPreference, type PhotoSlot, type PhotoSource } from '../worker/protocol';
+import type { Face, Photo } from '../model/photo';
+import { BACKEND_PREFERENCES, BACKEND_SHORT_NAMES, isCancelled, type BackendPreference, type PhotoSource } from '../worker/protocol';
 import { SNIFF_BYTES, sniffFormat, undecodableMessage, type SniffedFormat } from '../worker/file-format';
-import { SLOTS, emptyPhoto, pushAlert, updatePhoto, useStore, type PhotoDisplay, type UiFace } from './store';
+import {
+  newPhoto,
+  placeInSlot,
+  pushAlert,
+  slotOf,
+  slotPhoto,
+  updatePhoto,
+  useStore,
+  type PhotoEntry,
+  type PhotoSlot,
+  type ShownFace,
+} from './store';
 import { WorkerClient, userMessage } from './worker-client';
 
 const EMBEDDER_CHOICE_KEY = 'facematch.embedder';
@@ -213,15 +226,27 @@ export async function deleteStoredWeights(): Promise<void> {
   await refreshStoredWeights();
 }
 
-/** Whether requestId is still the slot's latest photo or re-run (older work's results are dropped). */
-function isCurrentRequest(slot: PhotoSlot, requestId: number): boolean {
-  return useStore.getState().photos[slot].requestId === requestId;
+/** Whether requestId is still the latest run of a photo still in the collection (older work's results are dropped). */
+function isCurrentRequest(id: string, requestId: number): boolean {
+  return useStore.getState().photos[id]?.requestId === requestId;
 }
 
-function nextRequestId(slot: PhotoSlot): number {
-  const previous = useStore.getState().photos[slot];
-  if (previous.status === 'decoding' || previous.status === 'analyzing') client?.cancel(slot, previous.requestId);
-  return previous.requestId + 1;
+const isBusy = (photo: PhotoEntry) => photo.status === 'decoding' || photo.status === 'analyzing';
+
+/** Shows a photo in a slot; the work of the photo it replaces there is cancelled, the other slot is untouched. */
+function showInSlot(slot: PhotoSlot, entry: PhotoEntry | null): void {
+  const previous = slotPhoto(useStore.getState(), slot);
+  if (isBusy(previous) && previous.id !== entry?.id) client?.cancel(previous.id, previous.requestId);
+  placeInSlot(slot, entry);
+  clearDerived();
+}
+
+/** Ids of the photos chosen in Compare (Library photos keep their own, the hash of their bytes). */
+let compareIds = 0;
+
+/** How messages name a photo: by the slot that shows it. */
+function photoLabel(id: string): string {
+  return `Photo ${slotOf(useStore.getState(), id) ?? ''}`.trim();
 }
 
 function clearDerived(): void {
@@ -234,11 +259,11 @@ function clearDerived(): void {
  * page shows the file with an <img>, which the browser decodes at display size and rasterises off the main thread
  * (a canvas given the decoded bitmap cost the page a 50-100 ms task per photo on 2 cores).
  */
-async function openForDisplay(blob: Blob): Promise<PhotoDisplay> {
+async function openForDisplay(blob: Blob): Promise<{ imageUrl: string; width: number; height: number }> {
   const decoded = await createImageBitmap(blob, { imageOrientation: 'from-image' });
   const { width, height } = decoded;
   decoded.close();
-  return { url: URL.createObjectURL(blob), width, height };
+  return { imageUrl: URL.createObjectURL(blob), width, height };
 }
 
 async function sniffBlob(blob: Blob): Promise<SniffedFormat> {
@@ -249,34 +274,35 @@ async function sniffBlob(blob: Blob): Promise<SniffedFormat> {
   }
 }
 
-/** Puts a new photo into a slot: the slot's old work is cancelled, the other slot is untouched. */
+/** Puts a new photo into a slot: a new photo of the collection, which the worker analyses. */
 export async function setPhoto(slot: PhotoSlot, blob: Blob, name: string): Promise<void> {
-  const requestId = nextRequestId(slot);
-  updatePhoto(slot, { ...emptyPhoto(requestId), status: 'decoding', name, blob });
-  clearDerived();
-  const isCurrent = () => isCurrentRequest(slot, requestId);
+  const id = `compare-${++compareIds}`;
+  const entry: PhotoEntry = { ...newPhoto(id, name), status: 'decoding', file: blob };
+  const { requestId } = entry;
+  showInSlot(slot, entry);
+  const isCurrent = () => isCurrentRequest(id, requestId);
   // The worker decodes the file for itself, so its analysis starts now, alongside the check for display;
   // what it finds is applied only once the file has proved to be an image.
   const displayed = openForDisplay(blob).then(
-    (display) => {
+    (image) => {
       if (!isCurrent()) {
-        URL.revokeObjectURL(display.url);
+        URL.revokeObjectURL(image.imageUrl);
         return false;
       }
-      updatePhoto(slot, { display });
+      updatePhoto(id, image);
       return true;
     },
     async () => {
       if (!isCurrent()) return false;
-      client?.cancel(slot, requestId);
+      client?.cancel(id, requestId);
       const message = undecodableMessage(name, await sniffBlob(blob));
       if (!isCurrent()) return false;
-      updatePhoto(slot, { status: 'error', error: message, blob: null });
-      pushAlert(`Photo ${slot}: ${message}`);
+      updatePhoto(id, { status: 'error', error: message, file: null });
+      pushAlert(`${photoLabel(id)}: ${message}`);
       return false;
     },
   );
-  await runAnalysis(slot, requestId, displayed);
+  await runAnalysis(id, requestId, displayed);
 }
 
 /**
@@ -284,18 +310,20 @@ export async function setPhoto(slot: PhotoSlot, blob: Blob, name: string): Promi
  * runAnalysis discards a result from a model that was replaced meanwhile and runs again by itself.
  */
 function rerunFinishedPhotos(): void {
-  for (const slot of SLOTS) {
-    const photo = useStore.getState().photos[slot];
-    if (photo.blob && photo.display && (photo.status === 'done' || photo.status === 'error')) void reanalyze(slot);
+  for (const photo of Object.values(useStore.getState().photos)) {
+    if (photo.file && photo.imageUrl && (photo.status === 'done' || photo.status === 'error')) void reanalyze(photo.id);
   }
 }
 
-/** Re-runs a slot's photo (after an embedder change) without touching its display. */
-async function reanalyze(slot: PhotoSlot): Promise<void> {
-  const requestId = nextRequestId(slot);
-  updatePhoto(slot, { requestId, faces: [], embedder: null, error: null });
+/** Runs a photo again (after an embedder change) without touching its image. */
+async function reanalyze(id: string): Promise<void> {
+  const previous = useStore.getState().photos[id];
+  if (!previous) return;
+  if (isBusy(previous)) client?.cancel(id, previous.requestId);
+  const requestId = previous.requestId + 1;
+  updatePhoto(id, { requestId, faces: [], embedder: null, error: null });
   clearDerived();
-  await runAnalysis(slot, requestId);
+  await runAnalysis(id, requestId);
 }
 
 /** How long an analysis may go without finishing before the panel says so and offers a retry (a safety net). */
@@ -311,10 +339,9 @@ let watchdog: ReturnType<typeof setInterval> | null = null;
 function startWatchdog(): void {
   watchdog ??= setInterval(() => {
     const now = performance.now();
-    for (const slot of SLOTS) {
-      const photo = useStore.getState().photos[slot];
+    for (const photo of Object.values(useStore.getState().photos)) {
       if (photo.status === 'analyzing' && !photo.stalled && photo.analysisStartedAt !== null && now - photo.analysisStartedAt > stallAfterMs()) {
-        updatePhoto(slot, { stalled: true });
+        updatePhoto(photo.id, { stalled: true });
       }
     }
   }, 1000);
@@ -325,8 +352,8 @@ function startWatchdog(): void {
  * run again by themselves; the photos and everything already found stay.
  */
 export async function retryStalledAnalysis(): Promise<void> {
-  for (const slot of SLOTS) {
-    if (useStore.getState().photos[slot].status === 'analyzing') updatePhoto(slot, { stalled: false, analysisStartedAt: performance.now() });
+  for (const photo of Object.values(useStore.getState().photos)) {
+    if (photo.status === 'analyzing') updatePhoto(photo.id, { stalled: false, analysisStartedAt: performance.now() });
   }
   try {
     await requireClient().restartWorker();
@@ -335,41 +362,35 @@ export async function retryStalledAnalysis(): Promise<void> {
   }
 }
 
+const shown = (face: Face): ShownFace => ({ ...face, cropUrl: URL.createObjectURL(face.crop) });
+
 /** `displayed` settles false when the photo turned out not to be an image (that message wins) or was replaced. */
-async function runAnalysis(slot: PhotoSlot, requestId: number, displayed: Promise<boolean> = Promise.resolve(true)): Promise<void> {
-  const isCurrent = () => isCurrentRequest(slot, requestId);
-  updatePhoto(slot, { status: 'analyzing', stalled: false, analysisStartedAt: null });
+async function runAnalysis(id: string, requestId: number, displayed: Promise<boolean> = Promise.resolve(true)): Promise<void> {
+  const isCurrent = () => isCurrentRequest(id, requestId);
+  updatePhoto(id, { status: 'analyzing', stalled: false, analysisStartedAt: null });
   try {
     // The worker decodes the file itself, off this thread: sending a bitmap copy cost the main thread a
     // 10-20 ms serialisation per photo.
     const makeSource = async (): Promise<PhotoSource> => {
-      const blob = useStore.getState().photos[slot].blob;
-      if (!blob || !isCurrent()) throw new Error('photo was replaced');
-      return { kind: 'bytes', bytes: await blob.arrayBuffer() };
+      const file = useStore.getState().photos[id]?.file;
+      if (!file || !isCurrent()) throw new Error('photo was replaced');
+      return { kind: 'bytes', bytes: await file.arrayBuffer() };
     };
     for (;;) {
       await whenModelsReady();
       if (!isCurrent()) return;
       const started = performance.now();
-      updatePhoto(slot, { analysisStartedAt: started });
-      const result = await requireClient().analyze(slot, requestId, makeSource);
+      updatePhoto(id, { analysisStartedAt: started });
+      const result = await requireClient().analyze({ photoId: id, name: useStore.getState().photos[id].name, requestId }, makeSource);
       if (isCancelled(result) || !(await displayed) || !isCurrent()) return;
       // a model change may have begun while this photo was analysed: its result counts only for the model in use
       await whenModelsReady();
       if (!isCurrent()) return;
-      if (result.embedder !== useStore.getState().embedder?.id) continue;
-      const faces: UiFace[] = result.faces.map((f) => ({
-        box: f.detection.box,
-        keypoints: f.detection.keypoints,
-        confidence: f.detection.confidence,
-        crop: f.crop,
-        cropUrl: URL.createObjectURL(f.cropPng),
-        embedding: f.embedding,
-      }));
-      updatePhoto(slot, {
+      if (result.photo.embedder !== useStore.getState().embedder?.id) continue;
+      updatePhoto(id, {
         status: 'done',
-        faces,
-        embedder: result.embedder,
+        faces: result.photo.faces.map(shown),
+        embedder: result.photo.embedder,
         stalled: false,
         analysisStartedAt: null,
         timings: { total: performance.now() - started, ...result.millis },
@@ -380,14 +401,15 @@ async function runAnalysis(slot: PhotoSlot, requestId: number, displayed: Promis
   } catch (error) {
     if (!(await displayed) || !isCurrent()) return;
     const message = userMessage(error);
-    updatePhoto(slot, { status: 'error', error: message, stalled: false, analysisStartedAt: null });
-    pushAlert(`Photo ${slot} could not be analysed: ${message}`);
+    updatePhoto(id, { status: 'error', error: message, stalled: false, analysisStartedAt: null });
+    pushAlert(`${photoLabel(id)} could not be analysed: ${message}`);
   }
 }
 
 async function updateMatrix(): Promise<void> {
-  const { photos, embedder } = useStore.getState();
-  const [a, b] = [photos.A, photos.B];
+  const state = useStore.getState();
+  const [a, b] = [slotPhoto(state, 'A'), slotPhoto(state, 'B')];
+  const { embedder } = state;
   if (a.status !== 'done' || b.status !== 'done' || !embedder) return;
   if (a.embedder !== embedder.id || b.embedder !== embedder.id) return;
   const values = await requireClient().distances(
@@ -395,64 +417,31 @@ async function updateMatrix(): Promise<void> {
     b.faces.map((f) => f.embedding),
     embedder.metric,
   );
-  const now = useStore.getState().photos;
-  if (now.A.requestId !== a.requestId || now.B.requestId !== b.requestId) return;
-  useStore.setState({ matrix: { requestA: a.requestId, requestB: b.requestId, values } });
+  const now = useStore.getState();
+  const same = (before: PhotoEntry, after: PhotoEntry) => before.id === after.id && before.requestId === after.requestId;
+  if (!same(a, slotPhoto(now, 'A')) || !same(b, slotPhoto(now, 'B'))) return;
+  useStore.setState({ matrix: { a: { id: a.id, requestId: a.requestId }, b: { id: b.id, requestId: b.requestId }, values } });
 }
 
-/** A photo of the Library, as Compare can show it without its file: the stored preview, faces and vectors. */
-export interface StoredPhoto {
-  name: string;
-  width: number;
-  height: number;
-  preview: Blob;
-  /** the model the vectors came from */
-  embedder: EmbedderId;
-  faces: { box: [number, number, number, number]; keypoints: UiFace['keypoints']; confidence: number; crop: Blob; embedding: Float32Array }[];
-}
-
-/** The crop's pixels, which the PNG export draws synchronously. */
-async function cropPixels(png: Blob): Promise<UiFace['crop']> {
-  const bitmap = await createImageBitmap(png);
-  const canvas = new OffscreenCanvas(bitmap.width, bitmap.height);
-  const context = canvas.getContext('2d')!;
-  context.drawImage(bitmap, 0, 0);
-  bitmap.close();
-  return { width: canvas.width, height: canvas.height, rgba: context.getImageData(0, 0, canvas.width, canvas.height).data };
-}
-
-/** Shows a Library photo in a Compare slot: the same photo-with-faces, read from storage instead of analysed. */
-export async function showStoredPhoto(slot: PhotoSlot, stored: StoredPhoto): Promise<void> {
-  const requestId = nextRequestId(slot);
-  updatePhoto(slot, { ...emptyPhoto(requestId), status: 'decoding', name: stored.name });
-  clearDerived();
-  const faces: UiFace[] = await Promise.all(
-    stored.faces.map(async (face) => ({
-      box: face.box,
-      keypoints: face.keypoints,
-      confidence: face.confidence,
-      crop: await cropPixels(face.crop),
-      cropUrl: URL.createObjectURL(face.crop),
-      embedding: face.embedding,
-    })),
-  );
-  if (!isCurrentRequest(slot, requestId)) {
-    for (const face of faces) URL.revokeObjectURL(face.cropUrl);
-    return;
-  }
-  updatePhoto(slot, {
+/**
+ * Shows a Library photo in a slot: the same kind of photo as an analysed one, its image the stored preview. Already
+ * analysed, it is not run again (there is no file to run; the Library re-indexes it after a model change).
+ */
+export async function showStoredPhoto(slot: PhotoSlot, photo: Photo, preview: Blob): Promise<void> {
+  const previous = useStore.getState().photos[photo.id];
+  showInSlot(slot, {
+    ...newPhoto(photo.id, photo.name),
+    ...photo,
+    faces: photo.faces.map(shown),
     status: 'done',
-    display: { url: URL.createObjectURL(stored.preview), width: stored.width, height: stored.height },
-    faces,
-    embedder: stored.embedder,
+    requestId: (previous?.requestId ?? 0) + 1,
+    imageUrl: URL.createObjectURL(preview),
   });
   await updateMatrix();
 }
 
 export function removePhoto(slot: PhotoSlot): void {
-  const requestId = nextRequestId(slot);
-  updatePhoto(slot, emptyPhoto(requestId));
-  clearDerived();
+  showInSlot(slot, null);
 }
 
 /**

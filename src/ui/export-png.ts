@@ -1,9 +1,9 @@
 // Renders the matched pairs into one PNG (crop A, crop B, distance, same-person probability, face numbers; threshold
 // and embedder in the header) and downloads it. Plain canvas work on the main thread: it only copies small crops.
 // The same figures go into a PNG tEXt chunk, so they stay readable by tools (and tests) without OCR.
-import type { EmbedderInfo, FaceCrop, MatchMode, MatchPair } from '../ml/types';
+import type { EmbedderInfo, MatchMode, MatchPair } from '../ml/types';
+import type { Face } from '../model/photo';
 import { pairCertainty, pairLine } from './match-words';
-import type { UiFace } from './store';
 
 export const EXPORT_FILE_NAME = 'facematch-matches.png';
 
@@ -12,16 +12,17 @@ const PAD = 16;
 const HEADER = 112;
 const TEXT_WIDTH = 260;
 
-function cropCanvas(crop: FaceCrop): OffscreenCanvas {
-  const canvas = new OffscreenCanvas(crop.width, crop.height);
-  canvas.getContext('2d')!.putImageData(new ImageData(new Uint8ClampedArray(crop.rgba), crop.width, crop.height), 0, 0);
-  return canvas;
+/** Each matched face's crop decoded once (off the main thread), however many pairs it is in. */
+async function decodeCrops(faces: Face[]): Promise<Map<Face, ImageBitmap>> {
+  const unique = [...new Set(faces)];
+  const bitmaps = await Promise.all(unique.map((face) => createImageBitmap(face.crop)));
+  return new Map(unique.map((face, i) => [face, bitmaps[i]]));
 }
 
 export interface ExportInput {
   pairs: MatchPair[];
-  facesA: UiFace[];
-  facesB: UiFace[];
+  facesA: Face[];
+  facesB: Face[];
   nameA: string;
   nameB: string;
   embedder: EmbedderInfo;
@@ -33,6 +34,7 @@ export const modeLabel = (mode: MatchMode) =>
   mode === 'one-to-one' ? 'one-to-one' : 'every pair under the threshold';
 
 export async function renderMatchesPng(input: ExportInput): Promise<Blob> {
+  const crops = await decodeCrops(input.pairs.flatMap((pair) => [input.facesA[pair.a], input.facesB[pair.b]]));
   const width = PAD + CELL + PAD + CELL + PAD + TEXT_WIDTH + PAD;
   const rowHeight = CELL + PAD;
   const height = HEADER + Math.max(1, input.pairs.length) * rowHeight + PAD;
@@ -57,8 +59,8 @@ export async function renderMatchesPng(input: ExportInput): Promise<Blob> {
     const faceA = input.facesA[pair.a];
     const faceB = input.facesB[pair.b];
     g.imageSmoothingQuality = 'high';
-    g.drawImage(cropCanvas(faceA.crop), PAD, top, CELL, CELL);
-    g.drawImage(cropCanvas(faceB.crop), PAD * 2 + CELL, top, CELL, CELL);
+    g.drawImage(crops.get(faceA)!, PAD, top, CELL, CELL);
+    g.drawImage(crops.get(faceB)!, PAD * 2 + CELL, top, CELL, CELL);
     const textLeft = PAD * 3 + CELL * 2;
     g.fillStyle = '#0f172a';
     g.font = '600 18px system-ui, sans-serif';
@@ -79,6 +81,7 @@ export async function renderMatchesPng(input: ExportInput): Promise<Blob> {
     g.font = '15px system-ui, sans-serif';
     g.fillText('No pair is under the threshold.', PAD, HEADER + 40);
   }
+  for (const bitmap of crops.values()) bitmap.close();
   const png = new Uint8Array(await (await canvas.convertToBlob({ type: 'image/png' })).arrayBuffer());
   const lines = [
     `facematch: ${input.pairs.length} matched pair${input.pairs.length === 1 ? '' : 's'}`,

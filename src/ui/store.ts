@@ -1,45 +1,38 @@
 // The one UI store. It holds plain data only (photos, faces, the distance matrix, settings); the work
-// that fills it lives in actions.ts. Matches are derived from the matrix on demand, never stored, so
+// that fills it lives in actions.ts. Photos are the one Photo model (src/model/photo.ts), kept by id; Compare's
+// slots are a selection of two of them. Matches are derived from the matrix on demand, never stored, so
 // moving the threshold or the pairing mode is instant and never re-runs a model.
 import { create } from 'zustand';
-import type { EmbedderId, EmbedderInfo, FaceCrop, FaceKeypoints, MatchMode, MatchPair } from '../ml/types';
+import type { EmbedderInfo, MatchMode, MatchPair } from '../ml/types';
 import { matchPairs, type DistanceMatrix } from '../ml/similarity';
-import type { BackendPreference, BackendReport, LibraryAddOutcome, LibraryProgress, ModelProgress, PhotoSlot } from '../worker/protocol';
+import type { Face, Photo } from '../model/photo';
+import type { BackendPreference, BackendReport, LibraryAddOutcome, LibraryProgress, ModelProgress } from '../worker/protocol';
 
+/** Compare's two places for a photo: a view concept, never part of the data. */
+export type PhotoSlot = 'A' | 'B';
 export const SLOTS: readonly PhotoSlot[] = ['A', 'B'];
 
-export interface UiFace {
-  box: [number, number, number, number];
-  keypoints: FaceKeypoints;
-  confidence: number;
-  crop: FaceCrop;
-  /** object URL of the crop's PNG; revoked when the face leaves the store */
+/** A face as the page shows it: with an object URL of its crop that every <img> of it shares. */
+export interface ShownFace extends Face {
+  /** revoked when the face leaves the store */
   cropUrl: string;
-  embedding: Float32Array;
-}
-
-/** The photo as the page shows it: the file itself in an <img>, which the browser decodes and scales on its own threads. */
-export interface PhotoDisplay {
-  /** object URL of the photo file; revoked when the photo leaves the store */
-  url: string;
-  /** the photo's upright size (EXIF orientation applied): the coordinates boxes and keypoints are in */
-  width: number;
-  height: number;
 }
 
 export type PhotoStatus = 'empty' | 'decoding' | 'analyzing' | 'done' | 'error';
 
-export interface PhotoState {
+/** A photo of the page's collection: the one Photo, and how far its analysis has got. */
+export interface PhotoEntry extends Photo {
+  faces: ShownFace[];
   status: PhotoStatus;
-  /** bumps with every new photo or re-run; results carrying an older id are dropped */
+  /** bumps with every run on the photo; results carrying an older id are dropped */
   requestId: number;
-  name: string;
-  blob: Blob | null;
-  /** set once the file has proved to be an image */
-  display: PhotoDisplay | null;
-  faces: UiFace[];
-  /** the embedder that produced faces[].embedding */
-  embedder: EmbedderId | null;
+  /** the file, which the worker analyses (again after a model change); null for a Library photo, stored analysed */
+  file: Blob | null;
+  /**
+   * object URL of the image shown (the file itself, which the browser decodes and scales on its own threads, or a
+   * Library photo's stored preview), set once it has proved to be an image; revoked when the photo leaves the store
+   */
+  imageUrl: string | null;
   error: string | null;
   /** when the analysis went to the worker (models ready); null while waiting for them or when not analysing */
   analysisStartedAt: number | null;
@@ -87,28 +80,44 @@ export interface AppState {
   mode: MatchMode;
   /** what the distance matrix's cells show: the distance, or the calibrated same-person probability */
   matrixShows: 'distance' | 'probability';
-  photos: Record<PhotoSlot, PhotoState>;
-  /** A x B distances, valid only for the request ids it was computed from */
-  matrix: { requestA: number; requestB: number; values: DistanceMatrix } | null;
+  /** the photos the page holds, by id: those Compare shows */
+  photos: Record<string, PhotoEntry>;
+  /** which photo each Compare slot shows (the same photo may be in both) */
+  compare: Record<PhotoSlot, string | null>;
+  /** A x B distances, valid only for the photos and request ids it was computed from */
+  matrix: { a: PhotoVersion; b: PhotoVersion; values: DistanceMatrix } | null;
   highlight: Highlight;
   alerts: AlertMessage[];
   /** a short status line for screen readers and the footer (worker restarts, backend fallbacks) */
   notice: string | null;
 }
 
-export const emptyPhoto = (requestId = 0): PhotoState => ({
-  status: 'empty',
-  requestId,
-  name: '',
-  blob: null,
-  display: null,
-  faces: [],
+/** One run on one photo: what a result or the matrix belongs to. */
+export interface PhotoVersion {
+  id: string;
+  requestId: number;
+}
+
+/** A photo entry before anything is known about its image or faces. */
+export const newPhoto = (id: string, name: string): PhotoEntry => ({
+  id,
+  name,
+  width: 0,
+  height: 0,
   embedder: null,
+  faces: [],
+  status: 'empty',
+  requestId: 1,
+  file: null,
+  imageUrl: null,
   error: null,
   analysisStartedAt: null,
   stalled: false,
   timings: null,
 });
+
+/** What an empty slot shows; one object, so selectors of an empty slot stay equal. */
+const NO_PHOTO: PhotoEntry = Object.freeze(newPhoto('', ''));
 
 export const useStore = create<AppState>(() => ({
   view: 'compare',
@@ -126,19 +135,58 @@ export const useStore = create<AppState>(() => ({
   threshold: 0.5,
   mode: 'one-to-one',
   matrixShows: 'distance',
-  photos: { A: emptyPhoto(), B: emptyPhoto() },
+  photos: {},
+  compare: { A: null, B: null },
   matrix: null,
   highlight: { A: null, B: null },
   alerts: [],
   notice: null,
 }));
 
-/** Changes a slot's photo state; the object URLs of a display or faces it replaces are revoked. */
-export function updatePhoto(slot: PhotoSlot, patch: Partial<PhotoState>): void {
-  const previous = useStore.getState().photos[slot];
-  useStore.setState((state) => ({ photos: { ...state.photos, [slot]: { ...state.photos[slot], ...patch } } }));
-  if (patch.faces && patch.faces !== previous.faces) for (const face of previous.faces) URL.revokeObjectURL(face.cropUrl);
-  if (patch.display !== undefined && patch.display !== previous.display && previous.display) URL.revokeObjectURL(previous.display.url);
+/** The photo a Compare slot shows (an empty entry when none). */
+export function slotPhoto(state: AppState, slot: PhotoSlot): PhotoEntry {
+  const id = state.compare[slot];
+  return (id !== null && state.photos[id]) || NO_PHOTO;
+}
+
+/** The first slot that shows a photo, for messages that name it. */
+export function slotOf(state: AppState, id: string): PhotoSlot | null {
+  return SLOTS.find((slot) => state.compare[slot] === id) ?? null;
+}
+
+function revokeUrls(previous: PhotoEntry, next: Partial<PhotoEntry> | null): void {
+  if (!next || (next.faces && next.faces !== previous.faces)) for (const face of previous.faces) URL.revokeObjectURL(face.cropUrl);
+  if (previous.imageUrl && (!next || (next.imageUrl !== undefined && next.imageUrl !== previous.imageUrl))) URL.revokeObjectURL(previous.imageUrl);
+}
+
+/** Changes a photo still in the collection; the object URLs of an image or faces it replaces are revoked. */
+export function updatePhoto(id: string, patch: Partial<PhotoEntry>): void {
+  const previous = useStore.getState().photos[id];
+  if (!previous) return;
+  useStore.setState((state) => ({ photos: { ...state.photos, [id]: { ...previous, ...patch } } }));
+  revokeUrls(previous, patch);
+}
+
+/**
+ * Shows a photo in a slot (null: empties it). The entry replaces the collection's entry of the same id; the photo the
+ * slot showed before leaves the collection unless the other slot shows it too.
+ */
+export function placeInSlot(slot: PhotoSlot, entry: PhotoEntry | null): void {
+  const state = useStore.getState();
+  const compare = { ...state.compare, [slot]: entry?.id ?? null };
+  const photos = { ...state.photos };
+  const gone: PhotoEntry[] = [];
+  if (entry) {
+    if (photos[entry.id]) gone.push(photos[entry.id]);
+    photos[entry.id] = entry;
+  }
+  const before = state.compare[slot];
+  if (before !== null && before !== entry?.id && !SLOTS.some((s) => compare[s] === before) && photos[before]) {
+    gone.push(photos[before]);
+    delete photos[before];
+  }
+  useStore.setState({ photos, compare });
+  for (const previous of gone) revokeUrls(previous, photos[previous.id] ?? null);
 }
 
 let alertCounter = 0;
@@ -155,11 +203,14 @@ export function setHighlight(highlight: Highlight): void {
   if (current.A !== highlight.A || current.B !== highlight.B) useStore.setState({ highlight });
 }
 
+const isVersion = (photo: PhotoEntry, version: PhotoVersion) => photo.id === version.id && photo.requestId === version.requestId;
+
 /** The matrix, if it belongs to the faces currently shown in both panels. */
 export function currentMatrix(state: AppState): DistanceMatrix | null {
-  const { matrix, photos } = state;
-  if (!matrix || photos.A.status !== 'done' || photos.B.status !== 'done') return null;
-  if (matrix.requestA !== photos.A.requestId || matrix.requestB !== photos.B.requestId) return null;
+  const { matrix } = state;
+  const [a, b] = [slotPhoto(state, 'A'), slotPhoto(state, 'B')];
+  if (!matrix || a.status !== 'done' || b.status !== 'done') return null;
+  if (!isVersion(a, matrix.a) || !isVersion(b, matrix.b)) return null;
   return matrix.values;
 }
 

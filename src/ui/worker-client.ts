@@ -8,6 +8,7 @@ import {
   BACKEND_ORDER,
   BACKEND_SHORT_NAMES,
   USER_ERROR_PREFIX,
+  type AnalyzeRequest,
   type AnalyzedPhoto,
   type BackendName,
   type BackendPreference,
@@ -18,7 +19,6 @@ import {
   type LibraryAddOutcome,
   type LibraryFileIn,
   type LibraryProgressCallback,
-  type PhotoSlot,
   type PhotoSource,
   type ProgressCallback,
   type WebglProbe,
@@ -316,16 +316,16 @@ export class WorkerClient {
     return info;
   }
 
-  /** makeSource is called per attempt: a transferred bitmap cannot be sent twice. */
-  analyze(slot: PhotoSlot, requestId: number, makeSource: () => Promise<PhotoSource>): Promise<AnalyzedPhoto | CancelledAnalysis> {
+  /** makeSource is called per attempt: transferred bytes cannot be sent twice. */
+  analyze(request: Omit<AnalyzeRequest, 'source'>, makeSource: () => Promise<PhotoSource>): Promise<AnalyzedPhoto | CancelledAnalysis> {
     return this.run(async (api) => {
       const source = await makeSource();
-      return api.analyze(Comlink.transfer({ slot, requestId, source }, [source.bytes]));
+      return api.analyze(Comlink.transfer({ ...request, source }, [source.bytes]));
     });
   }
 
-  cancel(slot: PhotoSlot, requestId: number): void {
-    void this.instance.api.cancel(slot, requestId).catch(() => undefined);
+  cancel(photoId: string, requestId: number): void {
+    void this.instance.api.cancel(photoId, requestId).catch(() => undefined);
   }
 
   distances(a: Float32Array[], b: Float32Array[], metric: SimilarityMetric): Promise<number[][]> {

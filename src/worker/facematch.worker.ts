@@ -1,5 +1,5 @@
 // The ML worker: owns tfjs, the models and every heavy step, so the page never blocks.
-// Work is serialised (one analysis at a time); a photo replaced in the UI marks its old request stale,
+// Work is serialised (one analysis at a time); a photo replaced or re-run in the UI marks its old request stale,
 // and stale work stops at the next checkpoint instead of competing with the new photo.
 import * as Comlink from 'comlink';
 import { del as idbDel, get as idbGet, set as idbSet } from 'idb-keyval';
@@ -17,6 +17,7 @@ import {
 import { analyzeDetections, analyzeFacesInImages, type FaceInImage } from '../ml/pipeline';
 import { distanceMatrix } from '../ml/similarity';
 import type { AnalyzedFace, EmbedderId, EmbedderInfo, FaceDetection, RgbImage } from '../ml/types';
+import type { Face } from '../model/photo';
 import { debugLoseWebglContext, reserveWasmHeap, selectBackend, webglContextLost } from './backend';
 import { LibraryDb, StorageFullError, modelKey, photoId, type LibraryFace } from '../storage/library-db';
 import { UndecodableFile, decodeBitmap, decodeFile, decodeToRgb } from './decode';
@@ -36,8 +37,6 @@ import {
   type LibraryFileIn,
   type LibraryProgress,
   type LibraryProgressCallback,
-  type PhotoFace,
-  type PhotoSlot,
   type ProgressCallback,
   type WebglProbe,
   userMessage,
@@ -59,7 +58,8 @@ let backend: BackendReport | null = null;
 let index: ModelIndex | null = null;
 let detector: MtcnnDetector | null = null;
 let embedder: FaceEmbedder | null = null;
-const latestRequest: Record<PhotoSlot, number> = { A: 0, B: 0 };
+/** each photo's latest request id (or cancelled id + 1): older requests of that photo are stale */
+const latestRequest = new Map<string, number>();
 let queue: Promise<unknown> = Promise.resolve();
 
 function serialised<T>(job: () => Promise<T>): Promise<T> {
@@ -80,9 +80,13 @@ async function analysisStep(): Promise<void> {
 }
 
 /** A Compare step: also stops if this request became stale. */
-async function checkpoint(slot: PhotoSlot, requestId: number): Promise<void> {
+async function checkpoint(photoId: string, requestId: number): Promise<void> {
   await analysisStep();
-  if (requestId < latestRequest[slot]) throw new StaleRequest();
+  if (requestId < (latestRequest.get(photoId) ?? 0)) throw new StaleRequest();
+}
+
+function markLatest(photoId: string, requestId: number): void {
+  latestRequest.set(photoId, Math.max(latestRequest.get(photoId) ?? 0, requestId));
 }
 
 /** Faces embedded per step between checkpoints: bounds how long a cancelled photo keeps the worker busy. */
@@ -179,21 +183,26 @@ async function encodeCrop(crop: AnalyzedFace['crop'], type: CropType = 'image/pn
 /** Compare shows crops as lossless PNGs; the Library stores JPEGs (a quarter of the size: ~6 KB a face). */
 type CropType = 'image/png' | 'image/jpeg';
 
-function transferablesOf(faces: AnalyzedFace[]): Transferable[] {
-  return faces.flatMap((f) => [f.embedding.buffer as ArrayBuffer, f.crop.rgba.buffer as ArrayBuffer]);
+function transferablesOf(faces: Face[]): Transferable[] {
+  return faces.map((f) => f.embedding.buffer as ArrayBuffer);
+}
+
+/** The one Face shape, from a detection, its embedding and its encoded crop. */
+function faceOf({ box, keypoints, confidence }: FaceDetection, embedding: Float32Array, crop: Blob): Face {
+  return { box, keypoints, confidence, embedding, crop };
 }
 
 /**
  * One photo, decoded to faces: detection, crops and embeddings in steps between checkpoints, numbered left to right,
- * each crop also as a PNG. Compare analyses through this (the Library in its own steps: libraryDetect, libraryEmbed,
- * the same detector and embedder). `onBitmap` sees the decoded bitmap before it is closed.
+ * each crop encoded (a PNG for Compare). Compare analyses through this (the Library in its own steps: libraryDetect,
+ * libraryEmbed, the same detector and embedder). `onBitmap` sees the decoded bitmap before it is closed.
  */
 async function analysePhoto(
   decoding: Promise<ImageBitmap>,
   step: () => Promise<void>,
   onBitmap?: (bitmap: ImageBitmap) => void,
   cropType: CropType = 'image/png',
-): Promise<{ image: RgbImage; faces: PhotoFace[]; millis: AnalyzedPhoto['millis'] }> {
+): Promise<{ image: RgbImage; faces: Face[]; millis: AnalyzedPhoto['millis'] }> {
   const models = requireReady();
   const t0 = performance.now();
   const image = await decodeToRgb(decoding, onBitmap);
@@ -219,7 +228,7 @@ async function analysePhoto(
     }
   }
   const sorted = sortLeftToRight(analysed);
-  const faces = await Promise.all(sorted.map(async (face) => ({ ...face, cropPng: await encodeCrop(face.crop, cropType) })));
+  const faces = await Promise.all(sorted.map(async (face) => faceOf(face.detection, face.embedding, await encodeCrop(face.crop, cropType))));
   const t3 = performance.now();
   return { image, faces, millis: { decode: t1 - t0, detect: t2 - t1, embed: t3 - t2 } };
 }
@@ -317,14 +326,7 @@ async function libraryEmbed(faces: LibraryFaceInput[]): Promise<Promise<IndexedF
   return analysed.map(async (face, i) => {
     const { detection, region } = faces[i];
     const [crop, source] = await Promise.all([encodeCrop(face.crop, 'image/jpeg'), encodeRgb(region.image, SOURCE_QUALITY)]);
-    return {
-      box: detection.box,
-      keypoints: detection.keypoints,
-      confidence: detection.confidence,
-      crop,
-      embedding: face.embedding,
-      source: { image: source, box: region.detection.box, keypoints: region.detection.keypoints },
-    };
+    return { ...faceOf(detection, face.embedding, crop), source: { image: source, box: region.detection.box, keypoints: region.detection.keypoints } };
   });
 }
 
@@ -414,7 +416,7 @@ async function largestFace(file: Blob): Promise<{ embedding: Float32Array; faces
   const decoding = decodeFile(file);
   const { faces } = await serialised(() => analysePhoto(decoding, analysisStep));
   if (faces.length === 0) throw new Error(`${USER_ERROR_PREFIX}no face was found in this photo`);
-  const area = (f: PhotoFace) => f.detection.box[2] * f.detection.box[3];
+  const area = (f: Face) => f.box[2] * f.box[3];
   const largest = faces.reduce((best, f) => (area(f) > area(best) ? f : best));
   return { embedding: largest.embedding, faces: faces.length };
 }
@@ -492,19 +494,21 @@ const api: FacematchWorkerApi = {
   },
 
   analyze(request: AnalyzeRequest) {
-    const { slot, requestId } = request;
-    latestRequest[slot] = Math.max(latestRequest[slot], requestId);
-    const cancelled: CancelledAnalysis = { slot, requestId, cancelled: true };
+    const { photoId, name, requestId } = request;
+    markLatest(photoId, requestId);
+    const cancelled: CancelledAnalysis = { photoId, requestId, cancelled: true };
     const decoding = decodeBitmap(request.source);
     decoding.catch(() => undefined); // reported in turn, below
     return serialised(async (): Promise<AnalyzedPhoto | CancelledAnalysis> => {
       try {
-        const step = () => checkpoint(slot, requestId);
+        const step = () => checkpoint(photoId, requestId);
         await step();
         const { image, faces, millis } = await analysePhoto(decoding, step);
         await step();
-        const result: AnalyzedPhoto = { slot, requestId, width: image.width, height: image.height, embedder: requireReady().embedder.info.id, faces, millis };
-        return Comlink.transfer(result, transferablesOf(faces));
+        const photo = { id: photoId, name, width: image.width, height: image.height, embedder: requireReady().embedder.info.id, faces };
+        // a photo whose latest request is done needs no entry (a later one adds it again)
+        if (latestRequest.get(photoId) === requestId) latestRequest.delete(photoId);
+        return Comlink.transfer({ requestId, photo, millis } satisfies AnalyzedPhoto, transferablesOf(faces));
       } catch (error) {
         if (error instanceof StaleRequest) return cancelled;
         throw error;
@@ -515,8 +519,8 @@ const api: FacematchWorkerApi = {
     });
   },
 
-  async cancel(slot: PhotoSlot, requestId: number) {
-    latestRequest[slot] = Math.max(latestRequest[slot], requestId + 1);
+  async cancel(photoId: string, requestId: number) {
+    markLatest(photoId, requestId + 1);
   },
 
   async distances(a, b, metric) {

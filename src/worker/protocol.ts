@@ -1,8 +1,8 @@
 // The typed contract between the UI and the ML worker. Types only (plus plain constants): the UI imports
 // this file, so it must never pull in tfjs.
-import type { AnalyzedFace, EmbedderId, EmbedderInfo, SimilarityMetric } from '../ml/types';
+import type { EmbedderId, EmbedderInfo, SimilarityMetric } from '../ml/types';
+import type { Photo } from '../model/photo';
 
-export type PhotoSlot = 'A' | 'B';
 export type BackendName = 'webgpu' | 'webgl' | 'wasm';
 export type BackendPreference = 'auto' | BackendName;
 /** Every preference the settings and `?backend=` accept. */
@@ -74,32 +74,24 @@ export type ProgressCallback = (progress: ModelProgress) => void;
 /** The photo file's bytes: the worker decodes them itself (EXIF orientation applied). */
 export type PhotoSource = { kind: 'bytes'; bytes: ArrayBuffer };
 
+/** Analyse one photo of the page's collection; the answer is that photo with its faces. */
 export interface AnalyzeRequest {
-  slot: PhotoSlot;
-  /** increases with every new photo in a slot; a request older than the slot's latest is dropped */
+  photoId: string;
+  name: string;
+  /** increases with every run on a photo; a request older than the photo's latest is dropped */
   requestId: number;
   source: PhotoSource;
 }
 
 export interface AnalyzedPhoto {
-  slot: PhotoSlot;
   requestId: number;
-  width: number;
-  height: number;
-  embedder: EmbedderId;
-  /** numbered left to right, in the order the UI shows them */
-  faces: PhotoFace[];
+  /** its faces' crops are PNGs, which the page shows with <img>s (decoded off the main thread) */
+  photo: Photo;
   millis: { decode: number; detect: number; embed: number };
 }
 
-/** A face as the UI gets it: its crop also comes as a PNG, so the page shows it with an <img> (decoded off
- * the main thread, one copy however often it appears) instead of a canvas per appearance. */
-export interface PhotoFace extends AnalyzedFace {
-  cropPng: Blob;
-}
-
 export interface CancelledAnalysis {
-  slot: PhotoSlot;
+  photoId: string;
   requestId: number;
   cancelled: true;
 }
@@ -119,8 +111,8 @@ export interface FacematchWorkerApi extends PeopleWorkerApi {
   /** parses a keras_vggface ResNet50 .h5 file, stores its weights in IndexedDB and returns the model info */
   importResnet50(h5: ArrayBuffer, onProgress: ProgressCallback): Promise<EmbedderInfo>;
   analyze(request: AnalyzeRequest): Promise<AnalyzedPhoto | CancelledAnalysis>;
-  /** marks every request of the slot up to requestId as stale; running work stops at its next checkpoint */
-  cancel(slot: PhotoSlot, requestId: number): Promise<void>;
+  /** marks every request of the photo up to requestId as stale; running work stops at its next checkpoint */
+  cancel(photoId: string, requestId: number): Promise<void>;
   distances(a: Float32Array[], b: Float32Array[], metric: SimilarityMetric): Promise<number[][]>;
   /** size in bytes of the stored ResNet50 weights, or null when none are stored */
   storedResnet50Bytes(): Promise<number | null>;

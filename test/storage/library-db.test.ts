@@ -131,6 +131,23 @@ describe('LibraryDb', () => {
     expect(await db.counts()).toEqual({ photos: 0, faces: 0, pending: 0, failed: 0 });
   });
 
+  it('reads an indexed photo back as the one Photo model, with the vectors of the model asked for', async () => {
+    const [photo, waiting] = await Promise.all([realPhoto(4), realPhoto(5)]);
+    await db.addPhotos([photo, waiting]);
+    const result = analysis(2, 3);
+    await db.saveIndexed(photo.id, result, 'dlib-resnet29@abc');
+    expect(await db.photoWithFaces(waiting.id, 'dlib-resnet29')).toBeNull();
+    const stored = await db.photoWithFaces(photo.id, 'dlib-resnet29');
+    if (!stored || 'otherModel' in stored) throw new Error('expected the photo');
+    expect(stored.photo).toMatchObject({ id: photo.id, name: photo.name, width: 450, height: 300, embedder: 'dlib-resnet29' });
+    expect(stored.photo.faces.map((f) => [f.box, f.confidence, Array.from(f.embedding)])).toEqual(
+      result.faces.map((f) => [f.box, f.confidence, Array.from(f.embedding)]),
+    );
+    expect(await stored.preview.arrayBuffer()).toEqual(await result.preview.arrayBuffer());
+    // a photo whose faces have no vectors of the model in use says so, rather than showing faces without them
+    expect(await db.photoWithFaces(photo.id, 'vggface2-mobilenet')).toEqual({ otherModel: true, name: photo.name });
+  });
+
   it('keeps the old model’s vectors until the new model has covered every photo', async () => {
     const photos = await Promise.all([7, 8, 9].map((i) => realPhoto(i)));
     await db.addPhotos(photos);

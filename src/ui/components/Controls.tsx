@@ -2,7 +2,7 @@ import { useId, useState } from 'react';
 import type { MatchMode, MatchPair } from '../../ml/types';
 import { resetThreshold, setMode, setThreshold } from '../actions';
 import { EXPORT_FILE_NAME, downloadBlob, modeLabel, renderMatchesPng } from '../export-png';
-import { pushAlert, thresholdMax, useStore } from '../store';
+import { pushAlert, slotPhoto, thresholdMax, useStore } from '../store';
 import { OperatingPoints } from './OperatingPoints';
 
 const MODES: MatchMode[] = ['all-under-threshold', 'one-to-one'];
@@ -23,14 +23,15 @@ export function Controls({ pairs }: { pairs: MatchPair[] }) {
   const exportPng = async () => {
     const state = useStore.getState();
     if (!state.embedder) return;
+    const [a, b] = [slotPhoto(state, 'A'), slotPhoto(state, 'B')];
     setExporting(true);
     try {
       const blob = await renderMatchesPng({
         pairs,
-        facesA: state.photos.A.faces,
-        facesB: state.photos.B.faces,
-        nameA: state.photos.A.name,
-        nameB: state.photos.B.name,
+        facesA: a.faces,
+        facesB: b.faces,
+        nameA: a.name,
+        nameB: b.name,
         embedder: state.embedder,
         threshold: state.threshold,
         mode: state.mode,

@@ -1,9 +1,8 @@
-import type { PhotoSlot } from '../../worker/protocol';
-import { highlightFace, useStore, type UiFace } from '../store';
+import { highlightFace, useStore, type PhotoSlot, type ShownFace } from '../store';
 import { CropImage } from './CropImage';
 
 /** Every face of one photo as a focusable crop; hover or focus highlights it in the photo, matrix and list. */
-export function CropStrip({ slot, faces, colors }: { slot: PhotoSlot; faces: UiFace[]; colors: string[] }) {
+export function CropStrip({ slot, faces, colors }: { slot: PhotoSlot; faces: ShownFace[]; colors: string[] }) {
   const highlighted = useStore((s) => s.highlight[slot]);
   if (faces.length === 0) return null;
   return (

@@ -2,14 +2,14 @@ import { memo, useCallback, useState } from 'react';
 import { formatProbability, sameProbability } from '../../ml/similarity';
 import type { DistanceCalibration, MatchPair } from '../../ml/types';
 import { cellPaint } from '../cell-colors';
-import { setHighlight, useStore, type UiFace } from '../store';
+import { setHighlight, useStore, type ShownFace } from '../store';
 import { CropImage } from './CropImage';
 
 /** What both heatmaps (the table and, for crowded photos, the canvas) are drawn from. */
 export interface HeatmapProps {
   matrix: number[][];
-  facesA: UiFace[];
-  facesB: UiFace[];
+  facesA: ShownFace[];
+  facesB: ShownFace[];
   pairs: MatchPair[];
   threshold: number;
   scaleMax: number;

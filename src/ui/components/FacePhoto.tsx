@@ -1,13 +1,12 @@
 import { memo, useEffect, useRef, useState } from 'react';
-import type { PhotoSlot } from '../../worker/protocol';
 import { HIGHLIGHT_COLOR } from '../colors';
-import { highlightFace, useStore, type PhotoState } from '../store';
+import { highlightFace, useStore, type PhotoEntry, type PhotoSlot } from '../store';
 
 interface Props {
   slot: PhotoSlot;
-  photo: PhotoState;
+  photo: PhotoEntry;
   /** the faces to draw: photo.faces, possibly a render behind */
-  marks: PhotoState['faces'];
+  marks: PhotoEntry['faces'];
   colors: string[];
 }
 
@@ -21,7 +20,7 @@ export function FacePhoto({ slot, photo, marks: faces, colors }: Props) {
   const ref = useRef<HTMLImageElement>(null);
   const [cssSize, setCssSize] = useState<[number, number]>([0, 0]);
   const highlighted = useStore((s) => s.highlight[slot]);
-  const { display } = photo;
+  const { imageUrl, width, height } = photo;
 
   useEffect(() => {
     const image = ref.current;
@@ -33,10 +32,10 @@ export function FacePhoto({ slot, photo, marks: faces, colors }: Props) {
 
   const faceAt = (event: React.PointerEvent<HTMLImageElement>): number | null => {
     const image = ref.current;
-    if (!image || !display) return null;
+    if (!image || !imageUrl) return null;
     const rect = image.getBoundingClientRect();
-    const x = ((event.clientX - rect.left) / rect.width) * display.width;
-    const y = ((event.clientY - rect.top) / rect.height) * display.height;
+    const x = ((event.clientX - rect.left) / rect.width) * width;
+    const y = ((event.clientY - rect.top) / rect.height) * height;
     let best: number | null = null;
     let bestArea = Infinity;
     faces.forEach((face, i) => {
@@ -52,15 +51,15 @@ export function FacePhoto({ slot, photo, marks: faces, colors }: Props) {
   const count = photo.faces.length;
   // Keep strokes about 2.5 CSS pixels wide whatever the photo's size on screen (overlay units are photo pixels).
   // (the image letterboxes like the overlay's default "meet": the tighter axis sets the scale)
-  const px = display && cssSize[0] > 0 && cssSize[1] > 0 ? Math.max(display.width / cssSize[0], display.height / cssSize[1]) : 1;
+  const px = imageUrl && cssSize[0] > 0 && cssSize[1] > 0 ? Math.max(width / cssSize[0], height / cssSize[1]) : 1;
   return (
     <>
       <img
         ref={ref}
         className="photo-image"
-        src={display?.url}
-        width={display?.width}
-        height={display?.height}
+        src={imageUrl ?? undefined}
+        width={imageUrl ? width : undefined}
+        height={imageUrl ? height : undefined}
         decoding="async"
         draggable={false}
         alt={`Photo ${slot}: ${photo.name}${photo.status === 'done' ? `, ${count} face${count === 1 ? '' : 's'} marked` : ''}`}
@@ -68,8 +67,8 @@ export function FacePhoto({ slot, photo, marks: faces, colors }: Props) {
         onPointerMove={(event) => highlightFace(slot, faceAt(event))}
         onPointerLeave={() => highlightFace(slot, null)}
       />
-      {display && faces.length > 0 && (
-        <FaceOverlay width={display.width} height={display.height} faces={faces} colors={colors} highlighted={highlighted} px={px} />
+      {imageUrl && faces.length > 0 && (
+        <FaceOverlay width={width} height={height} faces={faces} colors={colors} highlighted={highlighted} px={px} />
       )}
     </>
   );
@@ -78,7 +77,7 @@ export function FacePhoto({ slot, photo, marks: faces, colors }: Props) {
 interface OverlayProps {
   width: number;
   height: number;
-  faces: PhotoState['faces'];
+  faces: PhotoEntry['faces'];
   colors: string[];
   highlighted: number | null;
   px: number;

@@ -1,6 +1,6 @@
 import type { MatchPair } from '../../ml/types';
 import { matchLabel, pairCertainty } from '../match-words';
-import { setHighlight, useStore, type UiFace } from '../store';
+import { setHighlight, useStore, type ShownFace } from '../store';
 import { PAIR_COLORS } from '../colors';
 import { CropImage } from './CropImage';
 
@@ -8,7 +8,7 @@ import { CropImage } from './CropImage';
  * Matched pairs, best first: crop A, crop B, the distance, the calibrated same-person probability (when the embedder
  * has one), and how far under the threshold it sits. Pairs between 20% and 80% are marked uncertain.
  */
-export function MatchList({ pairs, facesA, facesB, threshold }: { pairs: MatchPair[]; facesA: UiFace[]; facesB: UiFace[]; threshold: number }) {
+export function MatchList({ pairs, facesA, facesB, threshold }: { pairs: MatchPair[]; facesA: ShownFace[]; facesB: ShownFace[]; threshold: number }) {
   const highlight = useStore((s) => s.highlight);
   const fit = useStore((s) => s.embedder?.calibration?.fit);
   return (

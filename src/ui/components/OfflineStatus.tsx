@@ -73,7 +73,7 @@ function watchForUpdates(registration: ServiceWorkerRegistration): void {
 }
 
 export function OfflineStatus() {
-  const hasPhotos = useStore((s) => s.photos.A.blob !== null || s.photos.B.blob !== null);
+  const hasPhotos = useStore((s) => Object.values(s.photos).some((photo) => photo.file !== null));
   const [pwa, setPwa] = useState(state);
   useEffect(() => {
     listeners.add(setPwa);

@@ -1,8 +1,7 @@
 import { useDeferredValue, useId, useRef, useState } from 'react';
-import type { PhotoSlot } from '../../worker/protocol';
 import { removePhoto, retryStalledAnalysis, setPhoto, setPhotoFromUrl } from '../actions';
 import type { FaceColors } from '../colors';
-import { pushAlert, useStore } from '../store';
+import { pushAlert, slotPhoto, useStore, type PhotoSlot } from '../store';
 import { CropStrip } from './CropStrip';
 import { useDropTarget } from './use-drop-target';
 import { FacePhoto } from './FacePhoto';
@@ -35,7 +34,7 @@ function statusText(status: string, faces: number, modelsReady: boolean): string
 
 /** One photo slot: choose, drop, paste or fetch a photo; see its faces; remove or replace it. */
 export function PhotoPanel({ slot, colors }: { slot: PhotoSlot; colors: FaceColors }) {
-  const photo = useStore((s) => s.photos[slot]);
+  const photo = useStore((s) => slotPhoto(s, slot));
   // The marks and the crop strip of a crowded photo render at transition priority (in slices), so the
   // status line and the match list update at once and no long task blocks the page.
   const deferredFaces = useDeferredValue(photo.faces);
@@ -57,7 +56,7 @@ export function PhotoPanel({ slot, colors }: { slot: PhotoSlot; colors: FaceColo
   const fileInput = useRef<HTMLInputElement>(null);
   const inputId = useId();
   const busy = photo.status === 'decoding' || photo.status === 'analyzing';
-  const hasPhoto = photo.display !== null;
+  const hasPhoto = photo.imageUrl !== null;
 
   const accept = (file: File | null) => {
     if (file) void setPhoto(slot, file, file.name || 'pasted image');

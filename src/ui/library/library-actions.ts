@@ -1,9 +1,7 @@
 // What the Library view does: hand files to the worker's indexing queue, steer it, and switch views with the address.
-import type { EmbedderId } from '../../ml/types';
-import type { LibraryFileIn, PhotoSlot } from '../../worker/protocol';
-import { pushAlert, useStore, type LibrarySection, type View } from '../store';
+import type { LibraryFileIn } from '../../worker/protocol';
+import { pushAlert, useStore, type LibrarySection, type PhotoSlot, type View } from '../store';
 import { libraryClient, showStoredPhoto } from '../actions';
-import { modelOfKey } from '../../storage/library-db';
 import { libraryDb } from './library-data';
 import { userMessage } from '../worker-client';
 
@@ -135,24 +133,16 @@ export const cancelIndexing = () => steer(() => libraryClient().libraryCancel(),
 
 /** Opens a Library photo in a Compare slot, with the vectors of the model in use, and switches to Compare. */
 export async function openInCompare(photoId: string, slot: PhotoSlot): Promise<void> {
-  const db = libraryDb();
   const embedder = useStore.getState().embedder?.id;
-  const [photo, preview, faces, vectors] = await Promise.all([db.photo(photoId), db.preview(photoId), db.facesOf(photoId), db.vectorsOf(photoId)]);
-  const byFace = new Map(vectors.filter((v) => modelOfKey(v.embedder) === embedder).map((v) => [v.faceId, v.vector]));
-  if (!photo || !preview || !embedder || photo.width === undefined || photo.height === undefined) return;
-  if (faces.some((f) => !byFace.has(f.id))) {
-    pushAlert(`“${photo.name}” was indexed with another face model; it can be compared once it is indexed again.`);
+  if (!embedder) return;
+  const stored = await libraryDb().photoWithFaces(photoId, embedder);
+  if (stored === null) return;
+  if ('otherModel' in stored) {
+    pushAlert(`“${stored.name}” was indexed with another face model; it can be compared once it is indexed again.`);
     return;
   }
   showView('compare');
-  await showStoredPhoto(slot, {
-    name: photo.name,
-    width: photo.width,
-    height: photo.height,
-    preview,
-    embedder: embedder as EmbedderId,
-    faces: faces.map((f) => ({ box: f.box, keypoints: f.keypoints, confidence: f.confidence, crop: f.crop, embedding: byFace.get(f.id)! })),
-  });
+  await showStoredPhoto(slot, stored.photo, stored.preview);
 }
 
 /** Removes one photo and everything stored for it. */
