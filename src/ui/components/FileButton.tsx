@@ -1,6 +1,6 @@
 // A button-looking label over a visually hidden file input: the input keeps the accessible name (and works with
 // setInputFiles and assistive tech), the label is what people click.
-import { useId, type MouseEvent, type ReactNode } from 'react';
+import { useId, type MouseEvent, type ReactNode, type Ref } from 'react';
 
 interface FileButtonProps {
   /** the input's accessible name */
@@ -14,9 +14,11 @@ interface FileButtonProps {
   className?: string;
   /** a click on the label; preventDefault() there keeps the file chooser closed (for another picker) */
   onLabelClick?(event: MouseEvent<HTMLLabelElement>): void;
+  /** the input itself, for another control that opens the same chooser */
+  inputRef?: Ref<HTMLInputElement>;
 }
 
-export function FileButton({ label, children, onFiles, accept, multiple, folder, className = 'button', onLabelClick }: FileButtonProps) {
+export function FileButton({ label, children, onFiles, accept, multiple, folder, className = 'button', onLabelClick, inputRef }: FileButtonProps) {
   const id = useId();
   return (
     <>
@@ -24,6 +26,7 @@ export function FileButton({ label, children, onFiles, accept, multiple, folder,
         {children}
       </label>
       <input
+        ref={inputRef}
         id={id}
         className="visually-hidden"
         type="file"

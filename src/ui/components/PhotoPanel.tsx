@@ -1,8 +1,9 @@
-import { useDeferredValue, useId, useRef, useState } from 'react';
+import { useDeferredValue, useRef, useState } from 'react';
 import { removePhoto, retryStalledAnalysis, setPhoto, setPhotoFromUrl } from '../actions';
 import type { FaceColors } from '../colors';
 import { pushAlert, slotPhoto, useStore, type PhotoSlot } from '../store';
 import { CropStrip } from './CropStrip';
+import { FileButton } from './FileButton';
 import { useDropTarget } from './use-drop-target';
 import { FacePhoto } from './FacePhoto';
 
@@ -54,7 +55,6 @@ export function PhotoPanel({ slot, colors }: { slot: PhotoSlot; colors: FaceColo
   });
   const [url, setUrl] = useState('');
   const fileInput = useRef<HTMLInputElement>(null);
-  const inputId = useId();
   const busy = photo.status === 'decoding' || photo.status === 'analyzing';
   const hasPhoto = photo.imageUrl !== null;
 
@@ -97,21 +97,9 @@ export function PhotoPanel({ slot, colors }: { slot: PhotoSlot; colors: FaceColo
           </span>
         )}
         <div className="panel-actions">
-          <label className="button" htmlFor={inputId}>
+          <FileButton label={`Choose photo ${slot}`} accept="image/*" inputRef={fileInput} onFiles={([file]) => accept(file)}>
             {hasPhoto ? 'Replace' : 'Choose file'}
-          </label>
-          <input
-            ref={fileInput}
-            id={inputId}
-            className="visually-hidden"
-            type="file"
-            accept="image/*"
-            aria-label={`Choose photo ${slot}`}
-            onChange={(event) => {
-              accept(event.target.files?.[0] ?? null);
-              event.target.value = '';
-            }}
-          />
+          </FileButton>
           {(hasPhoto || photo.status === 'error') && (
             <button type="button" className="button subtle" onClick={() => removePhoto(slot)}>
               Remove<span className="visually-hidden"> photo {slot}</span>

@@ -46,7 +46,9 @@ function PersonDetail({
   onClose(): void;
   onOpenPhoto(id: string): void;
 }) {
-  const person = useLive((db) => db.person(personId), [personId], undefined as LibraryPerson | undefined);
+  const loaded = useLive((db) => db.person(personId), [personId], undefined as LibraryPerson | undefined);
+  // the last person's row until this one's is read: never shown, and never renamed, as this person
+  const person = loaded?.id === personId ? loaded : undefined;
   // stamped with whose faces they are, so a switch to another person never shows the last one's faces as theirs
   const read = useLive(async (db) => ({ personId, faces: await db.facesOfPerson(personId) }), [personId], { personId, faces: [] as Awaited<ReturnType<LibraryDb['facesOfPerson']>> });
   const faces = read.personId === personId ? read.faces : [];
@@ -260,7 +262,7 @@ export function PeopleView() {
       </div>
       {search && <SearchResults search={search} onOpenPhoto={setOpenPhoto} />}
       {photo && <PhotoDetail photo={photo} onClose={() => setOpenPhoto(null)} />}
-      {openPerson !== null && <PersonDetail personId={openPerson} people={people} signature={signature} onClose={() => setOpenPerson(null)} onOpenPhoto={setOpenPhoto} />}
+      {openPerson !== null && <PersonDetail key={openPerson} personId={openPerson} people={people} signature={signature} onClose={() => setOpenPerson(null)} onOpenPhoto={setOpenPhoto} />}
       <MergeSuggestions people={people} signature={signature} />
       {people.length === 0 && unsorted === 0 ? (
         <p className="results-placeholder">People appear here as photos are indexed: faces of the same person are grouped on this device.</p>
