@@ -49,8 +49,8 @@ function PersonDetail({
   const loaded = useLive((db) => db.person(personId), [personId], undefined as LibraryPerson | undefined);
   // the last person's row until this one's is read: never shown, and never renamed, as this person
   const person = loaded?.id === personId ? loaded : undefined;
-  // stamped with whose faces they are, so a switch to another person never shows the last one's faces as theirs
-  const read = useLive(async (db) => ({ personId, faces: await db.facesOfPerson(personId) }), [personId], { personId, faces: [] as Awaited<ReturnType<LibraryDb['facesOfPerson']>> });
+  // stamped with whose faces they are (none before the first read), so the region never shows another person's faces, or none, as theirs
+  const read = useLive(async (db) => ({ personId, faces: await db.facesOfPerson(personId) }), [personId], { personId: null as string | null, faces: [] as Awaited<ReturnType<LibraryDb['facesOfPerson']>> });
   const faces = read.personId === personId ? read.faces : [];
   const unsorted = personId === UNSORTED;
   const [draft, setDraft] = useState<string | null>(null);
