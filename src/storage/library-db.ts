@@ -477,7 +477,7 @@ export class LibraryDb {
     const members = await db.memberships.where('personId').anyOf(people.map((p) => p.id)).toArray();
     const faces = new Map((await db.faces.bulkGet(members.map((m) => m.faceId))).flatMap((f) => (f ? [[f.id, f] as const] : [])));
     const byPerson = new Map<string, FaceMembership[]>();
-    for (const m of members) byPerson.set(m.personId, [...(byPerson.get(m.personId) ?? []), m]);
+    for (const m of members) listIn(byPerson, m.personId).push(m);
     const emptied: string[] = [];
     const updated: LibraryPerson[] = [];
     for (const person of people) {
@@ -675,8 +675,8 @@ export class LibraryDb {
       const members = new Map<string, string[]>();
       const rejectedFrom = new Map<string, string[]>();
       await db.memberships.each((m) => {
-        if (m.personId !== UNSORTED) members.set(m.personId, [...(members.get(m.personId) ?? []), m.faceId]);
-        for (const personId of m.rejected) rejectedFrom.set(personId, [...(rejectedFrom.get(personId) ?? []), m.faceId]);
+        if (m.personId !== UNSORTED) listIn(members, m.personId).push(m.faceId);
+        for (const personId of m.rejected) listIn(rejectedFrom, personId).push(m.faceId);
       });
       const exported = async (faceIds: string[]): Promise<ExportedFace[]> =>
         (await db.faces.bulkGet(faceIds)).flatMap((f) => (f ? [{ photoId: f.photoId, index: f.index, box: f.box }] : []));
@@ -772,6 +772,13 @@ export function photoOfFace(faceId: string): string {
 /** How a pair of people is filed, whichever comes first. */
 export function mergePair(a: string, b: string): string {
   return a < b ? `${a}|${b}` : `${b}|${a}`;
+}
+
+/** The list filed under key, made on first use (appending in place: copying it each time is quadratic in a big person). */
+function listIn<K, V>(lists: Map<K, V[]>, key: K): V[] {
+  let list = lists.get(key);
+  if (!list) lists.set(key, (list = []));
+  return list;
 }
 
 function bytesToBase64(bytes: Uint8Array): string {
