@@ -31,6 +31,15 @@ function duration(seconds: number): string {
   return `${Math.round(seconds / 60)} min`;
 }
 
+/** The bar of a progressbar: its name, done of total, and the words a screen reader says for the value. */
+function ProgressTrack({ label, done, total, text }: { label: string; done: number; total: number; text: string }) {
+  return (
+    <div role="progressbar" aria-label={label} aria-valuemin={0} aria-valuemax={total} aria-valuenow={done} aria-valuetext={text} className="progress-track">
+      <div className="progress-fill" style={{ width: `${(100 * done) / Math.max(1, total)}%` }} />
+    </div>
+  );
+}
+
 function IndexingProgress() {
   const progress = useStore((s) => s.libraryProgress);
   if (!progress || progress.queued === 0 || progress.otherTab || (progress.state === 'idle' && progress.done >= progress.queued)) return null;
@@ -46,17 +55,7 @@ function IndexingProgress() {
     .join(' · ');
   return (
     <div className="library-progress">
-      <div
-        role="progressbar"
-        aria-label="Indexing photos"
-        aria-valuemin={0}
-        aria-valuemax={progress.queued}
-        aria-valuenow={progress.done}
-        aria-valuetext={text}
-        className="progress-track"
-      >
-        <div className="progress-fill" style={{ width: `${(100 * progress.done) / Math.max(1, progress.queued)}%` }} />
-      </div>
+      <ProgressTrack label="Indexing photos" done={progress.done} total={progress.queued} text={text} />
       <span className="progress-text">{text}</span>
       {progress.state === 'paused' ? (
         <button type="button" className="button small" onClick={() => void resumeIndexing()}>
@@ -84,17 +83,7 @@ function ReindexProgress() {
   const text = `${reindex.done} of ${plural(reindex.total, 'photo')}`;
   return (
     <div className="library-progress">
-      <div
-        role="progressbar"
-        aria-label={`Re-indexing for ${label}`}
-        aria-valuemin={0}
-        aria-valuemax={reindex.total}
-        aria-valuenow={reindex.done}
-        aria-valuetext={text}
-        className="progress-track"
-      >
-        <div className="progress-fill" style={{ width: `${(100 * reindex.done) / Math.max(1, reindex.total)}%` }} />
-      </div>
+      <ProgressTrack label={`Re-indexing for ${label}`} done={reindex.done} total={reindex.total} text={text} />
       <span className="progress-text">Re-indexing for {label}: {text}</span>
     </div>
   );
