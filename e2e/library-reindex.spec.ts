@@ -4,7 +4,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { expect, test, type Page } from '@playwright/test';
-import { bbtLabels, bbtPhoto, detectedBoxes, facesFound, nameFaces, readLibraryDb, readMatches, repoRoot, sharedDir } from './support';
+import { bbtLabels, bbtPhoto, facesFound, matchedPeople, readLibraryDb, repoRoot, sharedDir } from './support';
 
 const status = (page: Page) => page.getByRole('status', { name: 'Library status' });
 const reindexing = (page: Page) => page.getByRole('progressbar', { name: /^Re-indexing for / });
@@ -82,14 +82,7 @@ test('switching the face model re-indexes the library in the background, resumes
   await detail.getByRole('button', { name: 'Open as photo B in Compare' }).click();
   await facesFound(page, 'B');
   await expect(page.getByText(/Pairs with cosine distance ≤ threshold match/)).toBeVisible();
-  const namesA = nameFaces(await detectedBoxes(page, 'A'), bbtLabels(4));
-  const namesB = nameFaces(await detectedBoxes(page, 'B'), bbtLabels(5));
-  await expect(page.getByRole('list', { name: 'Matches' }).getByRole('listitem').first()).toBeVisible();
-  const matched = (await readMatches(page)).map((m) => {
-    expect(namesA[m.a - 1]).toBe(namesB[m.b - 1]);
-    return namesA[m.a - 1];
-  });
-  expect(matched.sort()).toEqual(['leonard', 'penny', 'raj', 'sheldon']);
+  expect(await matchedPeople(page, bbtLabels(4), bbtLabels(5))).toEqual(['leonard', 'penny', 'raj', 'sheldon']);
 });
 
 test('a second tab leaves the indexing to the first and says so; the first indexes what the second adds', async ({ page, context }) => {

@@ -5,7 +5,7 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { expect, test, type Page } from '@playwright/test';
-import { bbtLabels, bbtPhoto, detectedBoxes, facesFound, nameFaces, readLibraryDb, readMatches, repoRoot, screenshot, sharedDir } from './support';
+import { bbtLabels, bbtPhoto, facesFound, matchedPeople, readLibraryDb, repoRoot, screenshot, sharedDir } from './support';
 
 interface FddbImage {
   image: string;
@@ -182,14 +182,7 @@ test('a folder with bad files: the good ones are indexed, the others listed with
   await grid.getByRole('button', { name: /^bbt4\.jpg, \d+ faces$/ }).click();
   await detail.getByRole('button', { name: 'Open as photo B in Compare' }).click();
   await facesFound(page, 'B');
-  const namesA = nameFaces(await detectedBoxes(page, 'A'), bbtLabels(3));
-  const namesB = nameFaces(await detectedBoxes(page, 'B'), bbtLabels(4));
-  await expect(page.getByRole('list', { name: 'Matches' }).getByRole('listitem').first()).toBeVisible();
-  const matched = (await readMatches(page)).map((m) => {
-    expect(namesA[m.a - 1]).toBe(namesB[m.b - 1]);
-    return namesA[m.a - 1];
-  });
-  expect(matched.sort()).toEqual(['leonard', 'penny', 'raj', 'sheldon']);
+  expect(await matchedPeople(page, bbtLabels(3), bbtLabels(4))).toEqual(['leonard', 'penny', 'raj', 'sheldon']);
 
   // Removing a photo takes its faces with it; clearing asks first, then empties the library.
   await page.getByRole('link', { name: 'Library' }).click();

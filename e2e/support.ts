@@ -228,3 +228,18 @@ export async function readLibraryDb<T>(page: Page, summarise: (all: StoreReader)
     await reader.dispose();
   }
 }
+
+/**
+ * Compare's matches by who the faces are (from the photos' labels): every matched pair must be one person. Returns
+ * the people matched, sorted.
+ */
+export async function matchedPeople(page: Page, labelsA: LabelledFace[], labelsB: LabelledFace[]): Promise<(string | null)[]> {
+  const namesA = nameFaces(await detectedBoxes(page, 'A'), labelsA);
+  const namesB = nameFaces(await detectedBoxes(page, 'B'), labelsB);
+  await expect(page.getByRole('list', { name: 'Matches' }).getByRole('listitem').first()).toBeVisible();
+  const matched = (await readMatches(page)).map((m) => {
+    expect(namesA[m.a - 1]).toBe(namesB[m.b - 1]);
+    return namesA[m.a - 1];
+  });
+  return matched.sort();
+}
