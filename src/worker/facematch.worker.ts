@@ -315,13 +315,18 @@ async function libraryDetect(decoding: Promise<ImageBitmap>): Promise<DetectedPh
   return { ...detected, preview: previewBlob };
 }
 
-/** Faces of one or more Library photos, embedded in one step (the indexer hands at most FACES_PER_STEP). */
-async function libraryEmbed(faces: LibraryFaceInput[]): Promise<Promise<IndexedFace>[]> {
+/** Up to FACES_PER_STEP faces embedded as one step of the queue (padded on a GPU; the padding's results dropped). */
+async function embedStep(inputs: FaceInImage[]) {
   const analysed = await serialised(async () => {
     await analysisStep();
-    const inputs = faces.map((f): FaceInImage => f.region);
-    return (await analyzeFacesInImages(embedderBatch(inputs), requireReady().embedder, { batchSize: FACES_PER_STEP })).slice(0, faces.length);
+    return analyzeFacesInImages(embedderBatch(inputs), requireReady().embedder, { batchSize: FACES_PER_STEP });
   });
+  return analysed.slice(0, inputs.length);
+}
+
+/** Faces of one or more Library photos, embedded in one step (the indexer hands at most FACES_PER_STEP). */
+async function libraryEmbed(faces: LibraryFaceInput[]): Promise<Promise<IndexedFace>[]> {
+  const analysed = await embedStep(faces.map((f): FaceInImage => f.region));
   // encoded outside the queue, while the next step computes
   return analysed.map(async (face, i) => {
     const { detection, region } = faces[i];
@@ -345,12 +350,8 @@ async function libraryReembed(faces: LibraryFace[]): Promise<Float32Array[]> {
   const inputs = await Promise.all(faces.map(storedFaceInput));
   const vectors: Float32Array[] = [];
   for (let start = 0; start < inputs.length; start += FACES_PER_STEP) {
-    const batch = inputs.slice(start, start + FACES_PER_STEP);
-    const analysed = await serialised(async () => {
-      await analysisStep();
-      return analyzeFacesInImages(embedderBatch(batch), requireReady().embedder, { batchSize: FACES_PER_STEP });
-    });
-    vectors.push(...analysed.slice(0, batch.length).map((f) => f.embedding));
+    const analysed = await embedStep(inputs.slice(start, start + FACES_PER_STEP));
+    vectors.push(...analysed.map((f) => f.embedding));
   }
   return vectors;
 }
