@@ -42,12 +42,13 @@ export function followAddress(): void {
   window.addEventListener('popstate', () => useStore.setState(placeFromAddress()));
 }
 
-/** Runs a Library action; what fails is said in the alert region ("Could not …"). */
-async function steer(step: () => Promise<void>, what: string): Promise<void> {
+/** Runs a Library or People action; what fails is said in the alert region ("Could not …") and gives undefined. */
+export async function act<T>(step: () => Promise<T>, what: string): Promise<T | undefined> {
   try {
-    await step();
+    return await step();
   } catch (error) {
     pushAlert(`Could not ${what}: ${userMessage(error)}`);
+    return undefined;
   }
 }
 
@@ -56,7 +57,7 @@ export async function addToLibrary(files: LibraryFileIn[]): Promise<void> {
   if (files.length === 0) return;
   // ask once that the browser keep the library rather than evict it under storage pressure
   void navigator.storage?.persist?.().catch(() => false);
-  await steer(async () => {
+  await act(async () => {
     useStore.setState({ libraryAdded: await libraryClient().libraryAdd(files) });
   }, 'add the photos to the library');
 }
@@ -97,7 +98,7 @@ export async function pickFolder(): Promise<LibraryFileIn[] | null> {
 
 /** Adds a folder through the directory picker; what fails is said in the alert region. */
 export const addFolderWithPicker = () =>
-  steer(async () => {
+  act(async () => {
     const files = await pickFolder();
     if (files) await addToLibrary(files);
   }, 'read the folder');
@@ -127,9 +128,9 @@ export async function droppedLibraryFiles(items: DataTransferItemList): Promise<
   return files;
 }
 
-export const pauseIndexing = () => steer(() => libraryClient().libraryPause(), 'pause indexing');
-export const resumeIndexing = () => steer(() => libraryClient().libraryResume(), 'resume indexing');
-export const cancelIndexing = () => steer(() => libraryClient().libraryCancel(), 'cancel indexing');
+export const pauseIndexing = () => act(() => libraryClient().libraryPause(), 'pause indexing');
+export const resumeIndexing = () => act(() => libraryClient().libraryResume(), 'resume indexing');
+export const cancelIndexing = () => act(() => libraryClient().libraryCancel(), 'cancel indexing');
 
 /** Opens a Library photo in a Compare slot, with the vectors of the model in use, and switches to Compare. */
 export async function openInCompare(photoId: string, slot: PhotoSlot): Promise<void> {
@@ -147,7 +148,7 @@ export async function openInCompare(photoId: string, slot: PhotoSlot): Promise<v
 
 /** Removes one photo and everything stored for it. */
 export const removeFromLibrary = (photoId: string) =>
-  steer(async () => {
+  act(async () => {
     await libraryDb().removePhoto(photoId);
     // the worker's face index lets go of the photo's faces
     await libraryClient().people('peopleCatchUp');
@@ -155,7 +156,7 @@ export const removeFromLibrary = (photoId: string) =>
 
 /** Empties the library: the queue is stopped first, so nothing is written after the clear. */
 export const clearLibrary = () =>
-  steer(async () => {
+  act(async () => {
     await libraryClient().libraryCancel();
     await libraryDb().clear();
     await libraryClient().people('peopleCatchUp');

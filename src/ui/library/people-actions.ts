@@ -3,21 +3,12 @@
 import { pushAlert, useStore } from '../store';
 import { libraryClient, whenModelsReady } from '../actions';
 import { downloadBlob, withTextChunk } from '../export-png';
-import { userMessage } from '../worker-client';
 import type { PersonSearch } from '../../worker/protocol';
+import { act } from './library-actions';
 import { libraryDb } from './library-data';
 
 export const PEOPLE_JSON_NAME = 'facematch-people.json';
 export const CONTACT_SHEET_NAME = 'facematch-people.png';
-
-async function act<T>(step: () => Promise<T>, what: string): Promise<T | undefined> {
-  try {
-    return await step();
-  } catch (error) {
-    pushAlert(`Could not ${what}: ${userMessage(error)}`);
-    return undefined;
-  }
-}
 
 const people = () => libraryClient();
 
