@@ -13,6 +13,7 @@ import {
   averageLinkage,
   clusterParamsFor,
   FaceIndex,
+  knnGraph,
   paramsFromStored,
   stagesOf,
   groupNewFaces,
@@ -129,6 +130,40 @@ describe('FaceIndex', () => {
       expect(index.nearest(faces[0].vector, 1)[0].faceId).toBe(faces[0].faceId);
       index.dispose();
       expect(tf.memory().numTensors).toBeLessThan(tensors);
+    }
+  });
+
+  it('builds the all-faces k-NN graph (scored by chunk pairs) as one search per face finds it, across chunks and freed slots', () => {
+    // Real vectors are too few here to span two 2,048-face chunks: a seeded cloud of 2,600 dlib-like points
+    // (~0.4 apart within a person, ~0.9 between people, as eval:cluster's synthetic library).
+    let state = 99;
+    const uniform = () => ((state = (Math.imul(state, 1664525) + 1013904223) >>> 0) / 2 ** 32);
+    const gauss = () => Math.sqrt(-2 * Math.log(uniform() + 1e-12)) * Math.cos(2 * Math.PI * uniform());
+    const centres = Array.from({ length: 600 }, () => Float32Array.from({ length: 128 }, () => gauss() * 0.056));
+    const cloud: FaceVector[] = Array.from({ length: 2600 }, (_, i) => ({ faceId: `f${i}`, photoId: `p${i}`, vector: centres[i % 600].map((x) => x + gauss() * 0.025) }));
+    for (const metric of ['euclidean', 'cosine'] as const) {
+      const index = new FaceIndex(metric, 128);
+      index.add(cloud);
+      index.remove(['f5', 'f2100']);
+      const ids = index.faceIds().sort();
+      const maxDistance = metric === 'euclidean' ? 0.45 : 0.2;
+      const tensors = tf.memory().numTensors;
+      const whole = knnGraph(index, ids, 50, maxDistance);
+      expect(tf.memory().numTensors).toBe(tensors);
+      // k = 50 keeps every neighbour within maxDistance (a person has 4-5 faces), so only maxDistance cuts the lists
+      const perFace = index.nearestMany(ids.map((id) => index.vectorOf(id)!), 51, maxDistance + 0.01);
+      let edges = 0;
+      ids.forEach((id, i) => {
+        expect(whole[i].every((e, j) => e.distance <= maxDistance && (j === 0 || whole[i][j - 1].distance <= e.distance))).toBe(true);
+        const found = new Map(perFace[i].filter((n) => n.faceId !== id).map((n) => [n.faceId, n.distance]));
+        // the search renormalises its int8 query for cosine and sums in another order: a few thousandths apart at most
+        for (const e of whole[i]) expect(Math.abs(found.get(ids[e.node])! - e.distance)).toBeLessThan(0.003);
+        const inGraph = new Set(whole[i].map((e) => ids[e.node]));
+        for (const [other, distance] of found) if (distance < maxDistance - 0.003) expect(inGraph.has(other)).toBe(true);
+        edges += whole[i].length;
+      });
+      expect(edges).toBeGreaterThan(ids.length * 2);
+      index.dispose();
     }
   });
 });

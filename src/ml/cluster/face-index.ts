@@ -159,14 +159,14 @@ export class FaceIndex {
   }
 
   /**
-   * Every face's k nearest other faces within maxDistance, nearest first (the k-NN graph of the whole index).
-   * Each pair of faces is scored once (one matmul per pair of chunks, upper triangle only), about half the work of
-   * nearestMany over all faces.
+   * Every face's k nearest other faces within maxDistance, nearest first (the k-NN graph of the whole index), as
+   * positions in `faceIds` (so a caller maps 13,000 ids once, not 400,000 edges). Each pair of faces is scored once
+   * (one matmul per pair of chunks, upper triangle only), about half the work of nearestMany over all faces.
    */
-  neighbourGraph(k: number, maxDistance: number): Map<string, Neighbour[]> {
+  neighbourGraph(k: number, maxDistance: number): { faceIds: string[]; neighbours: { node: number; distance: number }[][] } {
     const slots: number[] = [];
     this.slotIds.forEach((id, slot) => id !== null && slots.push(slot));
-    const chunks: { rows: tf.Tensor2D; cols: tf.Tensor2D; norms: Float32Array; slots: number[] }[] = [];
+    const chunks: { rows: tf.Tensor2D; cols: tf.Tensor2D; norms: Float32Array; size: number }[] = [];
     for (let from = 0; from < slots.length; from += GRAPH_CHUNK) {
       const part = slots.slice(from, from + GRAPH_CHUNK);
       const rows = new Float32Array(part.length * this.dim);
@@ -178,11 +178,14 @@ export class FaceIndex {
         for (let i = 0; i < this.dim; i++) cols[i * part.length + c] = v[i];
         norms[c] = this.sqNorms[slot];
       });
-      chunks.push({ rows: tf.tensor2d(rows, [part.length, this.dim]), cols: tf.tensor2d(cols, [this.dim, part.length]), norms, slots: part });
+      chunks.push({ rows: tf.tensor2d(rows, [part.length, this.dim]), cols: tf.tensor2d(cols, [this.dim, part.length]), norms, size: part.length });
     }
-    // Pairs within maxDistance, as flat growable arrays (millions of small objects cost more in GC than the search).
-    const pairs = new PairList();
-    const limit = this.metric === 'euclidean' ? maxDistance * maxDistance : 1 - maxDistance;
+    // Each face's k nearest so far, filled as the chunks are scored (a pair within maxDistance is offered to both of
+    // its faces); flat typed arrays, since LFW has ~4 million pairs within maxDistance and objects for them cost
+    // more in GC than the search.
+    const nearest = new NearestLists(slots.length, k);
+    const euclidean = this.metric === 'euclidean';
+    const limit = euclidean ? maxDistance * maxDistance : 1 - maxDistance;
     for (let a = 0; a < chunks.length; a++) {
       for (let b = a; b < chunks.length; b++) {
         const A = chunks[a];
@@ -190,19 +193,22 @@ export class FaceIndex {
         const product = tf.matMul(A.rows, B.cols);
         const dots = product.dataSync() as Float32Array;
         product.dispose();
-        const width = B.slots.length;
+        const width = B.size;
         const normsB = B.norms;
-        for (let r = 0; r < A.slots.length; r++) {
+        const base = b * GRAPH_CHUNK;
+        for (let r = 0; r < A.size; r++) {
           const row = a * GRAPH_CHUNK + r;
-          const nr = A.norms[r];
           const offset = r * width;
+          const normA = A.norms[r];
+          // euclidean: |a|^2 + |b|^2 - 2 a.b <= limit, as |b|^2 - 2 a.b <= limit - |a|^2 (one subtraction per pair)
+          const rest = limit - normA;
           for (let c = a === b ? r + 1 : 0; c < width; c++) {
             const dotValue = dots[offset + c];
-            if (this.metric === 'euclidean') {
-              const squared = nr + normsB[c] - 2 * dotValue;
-              if (squared <= limit) pairs.push(row, b * GRAPH_CHUNK + c, Math.sqrt(Math.max(0, squared)));
+            if (euclidean) {
+              const partial = normsB[c] - 2 * dotValue;
+              if (partial <= rest) nearest.offerPair(row, base + c, Math.sqrt(Math.max(0, partial + normA)));
             } else if (dotValue >= limit) {
-              pairs.push(row, b * GRAPH_CHUNK + c, 1 - dotValue);
+              nearest.offerPair(row, base + c, 1 - dotValue);
             }
           }
         }
@@ -212,33 +218,8 @@ export class FaceIndex {
       chunk.rows.dispose();
       chunk.cols.dispose();
     }
-    // Bucket both directions of each pair by face (counting sort), then keep each face's k nearest.
-    const count = new Int32Array(slots.length + 1);
-    for (let p = 0; p < pairs.length; p++) {
-      count[pairs.a[p] + 1]++;
-      count[pairs.b[p] + 1]++;
-    }
-    for (let i = 0; i < slots.length; i++) count[i + 1] += count[i];
-    const fill = count.slice(0, slots.length);
-    const other = new Int32Array(pairs.length * 2);
-    const distances = new Float32Array(pairs.length * 2);
-    for (let p = 0; p < pairs.length; p++) {
-      const a = pairs.a[p];
-      const b = pairs.b[p];
-      other[fill[a]] = b;
-      distances[fill[a]++] = pairs.d[p];
-      other[fill[b]] = a;
-      distances[fill[b]++] = pairs.d[p];
-    }
-    const graph = new Map<string, Neighbour[]>();
-    slots.forEach((slot, i) => {
-      const order = smallestK(count[i], count[i + 1], distances, k);
-      graph.set(
-        this.slotIds[slot]!,
-        order.map((j) => ({ faceId: this.slotIds[slots[other[j]]]!, photoId: this.slotPhotos[slots[other[j]]], distance: distances[j] })),
-      );
-    });
-    return graph;
+    const neighbours = slots.map((_, i) => nearest.listOf(i));
+    return { faceIds: slots.map((slot) => this.slotIds[slot]!), neighbours };
   }
 
   /** Frees the backend memory of the search blocks (they are rebuilt on the next search). */
@@ -329,55 +310,46 @@ export class FaceIndex {
   }
 }
 
-/** Positions from..to-1 of the k smallest keys, smallest first (quickselect, then a sort of those k). */
-function smallestK(from: number, to: number, keys: Float32Array, k: number): number[] {
-  const idx: number[] = [];
-  for (let j = from; j < to; j++) idx.push(j);
-  if (idx.length > k) {
-    let lo = 0;
-    let hi = idx.length - 1;
-    while (lo < hi) {
-      const pivot = keys[idx[(lo + hi) >> 1]];
-      let i = lo;
-      let j = hi;
-      while (i <= j) {
-        while (keys[idx[i]] < pivot) i++;
-        while (keys[idx[j]] > pivot) j--;
-        if (i <= j) {
-          [idx[i], idx[j]] = [idx[j], idx[i]];
-          i++;
-          j--;
-        }
-      }
-      if (k - 1 <= j) hi = j;
-      else if (k - 1 >= i) lo = i;
-      else break;
-    }
-    idx.length = k;
+/** Per node, its k nearest nodes offered so far, nearest first (an insertion list each, in flat typed arrays). */
+class NearestLists {
+  private distances: Float32Array;
+  private nodes: Int32Array;
+  private counts: Int32Array;
+  constructor(
+    size: number,
+    private k: number,
+  ) {
+    this.distances = new Float32Array(size * k).fill(Infinity);
+    this.nodes = new Int32Array(size * k);
+    this.counts = new Int32Array(size);
   }
-  return idx.sort((x, y) => keys[x] - keys[y] || x - y);
-}
 
-/** Growable parallel arrays of (a, b, distance). */
-class PairList {
-  a = new Int32Array(1 << 16);
-  b = new Int32Array(1 << 16);
-  d = new Float32Array(1 << 16);
-  length = 0;
-  push(a: number, b: number, d: number) {
-    if (this.length === this.a.length) {
-      const grow = <T extends Int32Array | Float32Array>(x: T, make: (n: number) => T) => {
-        const y = make(x.length * 2);
-        y.set(x);
-        return y;
-      };
-      this.a = grow(this.a, (n) => new Int32Array(n));
-      this.b = grow(this.b, (n) => new Int32Array(n));
-      this.d = grow(this.d, (n) => new Float32Array(n));
+  offerPair(a: number, b: number, distance: number) {
+    this.offer(a, b, distance);
+    this.offer(b, a, distance);
+  }
+
+  listOf(node: number): { node: number; distance: number }[] {
+    const out: { node: number; distance: number }[] = [];
+    for (let j = node * this.k, end = j + this.counts[node]; j < end; j++) out.push({ node: this.nodes[j], distance: this.distances[j] });
+    return out;
+  }
+
+  private offer(node: number, other: number, distance: number) {
+    const k = this.k;
+    if (k === 0) return;
+    const first = node * k;
+    let j = first + k - 1;
+    // a full list's last is its k-th nearest; an unfilled slot is Infinity
+    if (!(distance < this.distances[j])) return;
+    while (j > first && this.distances[j - 1] > distance) {
+      this.distances[j] = this.distances[j - 1];
+      this.nodes[j] = this.nodes[j - 1];
+      j--;
     }
-    this.a[this.length] = a;
-    this.b[this.length] = b;
-    this.d[this.length++] = d;
+    this.distances[j] = distance;
+    this.nodes[j] = other;
+    if (this.counts[node] < k) this.counts[node]++;
   }
 }
 

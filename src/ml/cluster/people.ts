@@ -22,9 +22,18 @@ export const NO_EDITS: PeopleEdits = { pinned: new Map(), rejected: new Map(), p
 /** The k-NN graph over `faceIds` (all in `index`), as local node indices; neighbours outside the set are left out. */
 export function knnGraph(index: FaceIndex, faceIds: string[], k: number, maxDistance: number): NeighbourGraph {
   const nodeOf = new Map(faceIds.map((id, i) => [id, i]));
-  // All faces: the all-pairs graph (each pair scored once); a subset: one query per face.
-  const whole = faceIds.length === index.size ? index.neighbourGraph(k, maxDistance) : null;
-  const found = whole ? faceIds.map((id) => whole.get(id)!) : index.nearestMany(faceIds.map((id) => index.vectorOf(id)!), k + 1, maxDistance);
+  if (faceIds.length === index.size) {
+    // All faces: the all-pairs graph (each pair scored once), renumbered from the index's order to faceIds'.
+    const whole = index.neighbourGraph(k, maxDistance);
+    const local = Int32Array.from(whole.faceIds, (id) => nodeOf.get(id)!);
+    const graph: NeighbourGraph = new Array(faceIds.length);
+    whole.neighbours.forEach((list, i) => {
+      for (const edge of list) edge.node = local[edge.node];
+      graph[local[i]] = list;
+    });
+    return graph;
+  }
+  const found = index.nearestMany(faceIds.map((id) => index.vectorOf(id)!), k + 1, maxDistance);
   return found.map((list, i) =>
     list.flatMap((n) => {
       const node = nodeOf.get(n.faceId);
