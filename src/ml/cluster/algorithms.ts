@@ -183,13 +183,13 @@ export function averageLinkage(input: HacInput): Int32Array {
   const seen = new Int32Array(groups.length);
   let stamp = 0;
   while (heap.size) {
-    const top = heap.pop();
-    const a = find(top.a);
-    const b = find(top.b);
+    heap.pop();
+    const a = find(heap.a);
+    const b = find(heap.b);
     if (a === b) continue;
     const A = groups[a];
     const B = groups[b];
-    if (a !== top.a || b !== top.b || A.version !== top.va || B.version !== top.vb) {
+    if (a !== heap.a || b !== heap.b || A.version !== heap.va || B.version !== heap.vb) {
       if (compatible(A, B)) push(a, b);
       continue;
     }
@@ -325,11 +325,16 @@ function compatible(a: Group, b: Group): boolean {
   return true;
 }
 
-/** Binary min-heap of candidate merges, in typed arrays (hundreds of thousands of entries). */
+/** Binary min-heap of candidate merges, in typed arrays (hundreds of thousands of entries, no object per entry). */
 class PairHeap {
   private d = new Float64Array(1024);
   private ab = new Int32Array(4096); // a, b, version of a, version of b
   size = 0;
+  /** the last popped entry */
+  a = 0;
+  b = 0;
+  va = 0;
+  vb = 0;
   push(d: number, a: number, b: number, va: number, vb: number) {
     if (this.size === this.d.length) {
       const dd = new Float64Array(this.d.length * 2);
@@ -346,15 +351,20 @@ class PairHeap {
       this.move(p, i);
       i = p;
     }
-    this.d[i] = d;
-    this.ab.set([a, b, va, vb], i * 4);
+    this.put(i, d, a, b, va, vb);
   }
-  pop(): { a: number; b: number; va: number; vb: number } {
-    const top = { a: this.ab[0], b: this.ab[1], va: this.ab[2], vb: this.ab[3] };
+  /** Removes the nearest entry into a, b, va, vb. */
+  pop(): void {
+    const ab = this.ab;
+    this.a = ab[0];
+    this.b = ab[1];
+    this.va = ab[2];
+    this.vb = ab[3];
     const last = --this.size;
     if (last > 0) {
       const d = this.d[last];
-      const item = this.ab.slice(last * 4, last * 4 + 4);
+      const at = last * 4;
+      const [a, b, va, vb] = [ab[at], ab[at + 1], ab[at + 2], ab[at + 3]];
       let i = 0;
       for (;;) {
         const l = 2 * i + 1;
@@ -365,14 +375,25 @@ class PairHeap {
         this.move(m, i);
         i = m;
       }
-      this.d[i] = d;
-      this.ab.set(item, i * 4);
+      this.put(i, d, a, b, va, vb);
     }
-    return top;
+  }
+  private put(i: number, d: number, a: number, b: number, va: number, vb: number) {
+    this.d[i] = d;
+    const at = i * 4;
+    this.ab[at] = a;
+    this.ab[at + 1] = b;
+    this.ab[at + 2] = va;
+    this.ab[at + 3] = vb;
   }
   private move(from: number, to: number) {
     this.d[to] = this.d[from];
-    this.ab.copyWithin(to * 4, from * 4, from * 4 + 4);
+    const f = from * 4;
+    const t = to * 4;
+    this.ab[t] = this.ab[f];
+    this.ab[t + 1] = this.ab[f + 1];
+    this.ab[t + 2] = this.ab[f + 2];
+    this.ab[t + 3] = this.ab[f + 3];
   }
 }
 
