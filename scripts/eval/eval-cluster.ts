@@ -66,7 +66,7 @@ const SECOND_MIN_SIZES = [2, 3];
 // hac-staged: two-stage (stage 2 optionally capped by the pair's average linkage), then single faces join groups of
 // 2+ by their distance to the group's mean (unless another group is almost as near), then pieces of up to 5 faces
 // join a big person (40+ faces) when inside its own spread (envelope: mean-to-mean distance within ratio x its radius).
-const STAGED_RATIOS = [0.725, 0.75, 0.775];
+const STAGED_RATIOS = [0.7, 0.725, 0.75, 0.775];
 const STAGED_SECOND = [0.45, 0.5, 0.55, 0.6];
 // 0: no cap; else stage 2 also needs the pair's average linkage within this ratio
 const STAGED_GUARDS = [0, 0.8, 0.85];
