@@ -73,8 +73,12 @@ export interface LibraryReport {
     /** by the thread's own CPU time: the main thread's work without the waits for a core (null: no thread times in the trace) */
     longestCpuMs: number | null;
     over50Cpu: number | null;
-    /** the longest few: wall ms, the thread's CPU ms in it (far less = the thread waited for a core), where it was posted from */
-    top: { ms: number; cpuMs: number | null; at: string }[];
+    /**
+     * the longest few: wall ms, the thread's CPU ms in it (far less = the thread waited for a core), when it began
+     * (ms after the trace's first main-thread task, which is when the files were given to the input), where it was
+     * posted from
+     */
+    top: { ms: number; cpuMs: number | null; startMs: number; at: string }[];
   } | null;
   heaps: { start: HeapSample; middle: HeapSample | null; end: HeapSample };
   /** ours / face-api's pipeline time only (its decode excluded) */
@@ -235,17 +239,18 @@ const APP_WORKER = /facematch\.worker/;
 /** Renderer main-thread tasks in a trace: the 'toplevel' complete events on CrRendererMain (the app's is the only page open). */
 function mainThreadTasks(buffer: Buffer): NonNullable<LibraryReport['traceTasks']> {
   const { traceEvents } = JSON.parse(buffer.toString('utf8')) as {
-    traceEvents: { ph: string; name: string; cat: string; pid: number; tid: number; dur?: number; tdur?: number; args?: Record<string, unknown> }[];
+    traceEvents: { ph: string; name: string; cat: string; pid: number; tid: number; ts: number; dur?: number; tdur?: number; args?: Record<string, unknown> }[];
   };
   const main = new Set(traceEvents.filter((e) => e.ph === 'M' && e.name === 'thread_name' && e.args?.name === 'CrRendererMain').map((e) => `${e.pid}:${e.tid}`));
   const tasks = traceEvents.filter((e) => e.ph === 'X' && e.cat.includes('toplevel') && main.has(`${e.pid}:${e.tid}`));
   const ms = tasks.map((e) => (e.dur ?? 0) / 1000);
+  const first = tasks.reduce((m, e) => Math.min(m, e.ts), Infinity);
   const top = [...tasks]
     .sort((a, b) => (b.dur ?? 0) - (a.dur ?? 0))
     .slice(0, 5)
     .map((e) => {
       const src = (e.args?.src ?? e.args) as { src_func?: string; src_file?: string } | undefined;
-      return { ms: (e.dur ?? 0) / 1000, cpuMs: e.tdur === undefined ? null : e.tdur / 1000, at: [e.name, src?.src_func, src?.src_file].filter(Boolean).join(' ') };
+      return { ms: (e.dur ?? 0) / 1000, cpuMs: e.tdur === undefined ? null : e.tdur / 1000, startMs: (e.ts - first) / 1000, at: [e.name, src?.src_func, src?.src_file].filter(Boolean).join(' ') };
     });
   const cpu = tasks.filter((e) => e.tdur !== undefined).map((e) => e.tdur! / 1000);
   return {

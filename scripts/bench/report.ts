@@ -252,7 +252,7 @@ export function printReport(r: BenchReport): void {
           : '') +
         `; long-task API: ${l.longTasks.over50} > 50 ms`,
       ...(l.traceTasks?.top.length
-        ? [`  longest tasks, wall ms (thread CPU ms): ${l.traceTasks.top.map((t) => `${t.ms.toFixed(0)} (${t.cpuMs === null ? '-' : t.cpuMs.toFixed(0)}) ${t.at}`).join('; ')}`]
+        ? [`  longest tasks, wall ms (thread CPU ms): ${l.traceTasks.top.map((t) => `${t.ms.toFixed(0)} (${t.cpuMs === null ? '-' : t.cpuMs.toFixed(0)}) at ${t.startMs === undefined ? '-' : (t.startMs / 1000).toFixed(1)} s ${t.at}`).join('; ')}`]
         : []),
       `  heap MB, page JS + worker JS (V8 used) + tfjs WASM memory: start ${heap(l.heaps.start)}`,
       `    middle ${heap(l.heaps.middle)}`,
